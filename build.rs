@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true) // the acceptance tests and benchmarks speak to the server as Terraform would
         .build_server(true)
+        .generate_default_stubs(true) // RPCs the provider does not serve answer Unimplemented
         .compile_fds(file_descriptors)?;
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod data_sources;
 pub mod emulator;
 pub mod plugin;
 pub mod protocol;
+pub mod provider;
 pub mod resources;
 pub mod value;
 

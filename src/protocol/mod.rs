@@ -1,17 +1,23 @@
 //! The Terraform side of the provider: tfplugin6 RPC dispatch, the schema model, the plan
 //! rules, and the traits resources implement. Nothing here knows about Azure.
 
+pub mod adapter;
 pub mod diagnostics;
+pub mod erased;
+pub mod plan;
 pub mod resource;
 pub mod schema;
+pub mod server;
+pub mod stop;
 pub mod timeouts;
+pub mod validate;
+pub mod wire;
 
+pub use adapter::{erase_data_source, erase_resource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use erased::{Call, ErasedDataSource, ErasedResource};
 pub use resource::{
     Context, CreateFailure, DataSource, DefaultTimeouts, Provider, Resource, TerraformInfo,
 };
 pub use schema::{Attribute, AttributeMode, Block, NestedBlock, NestingMode, Schema, Validator};
-
-// Placeholders until the dispatch work lands: the erased (Value-level) forms of the traits.
-pub trait ErasedResource<C>: Send + Sync {}
-pub trait ErasedDataSource<C>: Send + Sync {}
+pub use server::ProviderService;

@@ -8,13 +8,20 @@
 //! Resources do not work on `Value` directly: `typed` converts between values and serde
 //! state structs (unknown → `None`), so a resource file reads like plain Rust.
 
+mod error;
+pub mod json;
+pub mod msgpack;
 mod number;
 mod path;
+pub mod type_json;
+pub mod typed;
 
-pub use number::Number;
+pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
+pub use number::{Number, NumberError};
 pub use path::{AttributePath, PathStep};
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 /// A cty type.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,6 +59,45 @@ impl Type {
     }
     pub fn map(element: Type) -> Type {
         Type::Map(Box::new(element))
+    }
+}
+
+impl fmt::Display for Type {
+    /// Terraform's type constraint syntax: `list(object({name=string}))`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Bool => f.write_str("bool"),
+            Type::Number => f.write_str("number"),
+            Type::String => f.write_str("string"),
+            Type::Dynamic => f.write_str("any"),
+            Type::List(e) => write!(f, "list({e})"),
+            Type::Set(e) => write!(f, "set({e})"),
+            Type::Map(e) => write!(f, "map({e})"),
+            Type::Tuple(elements) => {
+                f.write_str("tuple([")?;
+                for (i, e) in elements.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                f.write_str("])")
+            }
+            Type::Object(attrs, optional) => {
+                f.write_str("object({")?;
+                for (i, (name, ty)) in attrs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    if optional.contains(name) {
+                        write!(f, "{name}=optional({ty})")?;
+                    } else {
+                        write!(f, "{name}={ty}")?;
+                    }
+                }
+                f.write_str("})")
+            }
+        }
     }
 }
 
@@ -100,6 +146,22 @@ impl Value {
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }
+    /// What kind of value this is, for error messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown(_) => "unknown value",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Tuple(_) => "tuple",
+            Value::Dynamic(..) => "dynamic value",
+        }
+    }
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -138,6 +200,41 @@ impl Value {
             _ => None,
         }
     }
+    /// Equality as Terraform means it: sets compare as unordered collections, numbers by
+    /// value, unknowns equal each other whatever their refinements.
+    pub fn semantically_equal(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Unknown(_), Value::Unknown(_)) => true,
+            (Value::Set(a), Value::Set(b)) => {
+                // Quadratic, but sets in provider schemas are small and elements need not be
+                // orderable. Each element of `a` claims a distinct equal element of `b`.
+                a.len() == b.len() && {
+                    let mut claimed = vec![false; b.len()];
+                    a.iter().all(|x| {
+                        let found = b
+                            .iter()
+                            .enumerate()
+                            .find(|(i, y)| !claimed[*i] && x.semantically_equal(y));
+                        found.map(|(i, _)| claimed[i] = true).is_some()
+                    })
+                }
+            }
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.semantically_equal(y))
+            }
+            (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.semantically_equal(vb))
+            }
+            (Value::Dynamic(ta, va), Value::Dynamic(tb, vb)) => {
+                ta == tb && va.semantically_equal(vb)
+            }
+            _ => self == other,
+        }
+    }
+
     /// Follows `path` from this value; `None` where a step does not exist.
     pub fn at_path(&self, path: &AttributePath) -> Option<&Value> {
         path.steps().iter().try_fold(self, Value::step)
@@ -153,5 +250,59 @@ impl Value {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> Value {
+        Value::Number(text.parse().unwrap())
+    }
+
+    #[test]
+    fn sets_compare_unordered_and_numbers_by_value() {
+        let a = Value::Set(vec![n("1"), n("2.50"), Value::string("x")]);
+        let b = Value::Set(vec![Value::string("x"), n("2.5"), n("1.0")]);
+        assert!(a.semantically_equal(&b));
+        assert_ne!(a, b);
+        // Multiplicity matters: [1, 1, 2] is not [1, 2, 2].
+        let c = Value::Set(vec![n("1"), n("1"), n("2")]);
+        let d = Value::Set(vec![n("1"), n("2"), n("2")]);
+        assert!(!c.semantically_equal(&d));
+        // Lists stay ordered.
+        let l1 = Value::List(vec![n("1"), n("2")]);
+        let l2 = Value::List(vec![n("2"), n("1")]);
+        assert!(!l1.semantically_equal(&l2));
+        // Nested sets inside objects.
+        let obj = |v: Value| Value::Object(BTreeMap::from([("s".to_string(), v)]));
+        assert!(obj(a.clone()).semantically_equal(&obj(b)));
+        assert!(!obj(a).semantically_equal(&obj(Value::Null)));
+        assert!(
+            Value::unknown().semantically_equal(&Value::Unknown(Refinements {
+                nullable: Some(false),
+                ..Refinements::default()
+            }))
+        );
+        assert!(!Value::List(vec![]).semantically_equal(&Value::Null));
+    }
+
+    #[test]
+    fn types_display_as_terraform_constraints() {
+        let ty = Type::Object(
+            BTreeMap::from([
+                ("a".to_string(), Type::list(Type::String)),
+                (
+                    "b".to_string(),
+                    Type::Tuple(vec![Type::Number, Type::Dynamic]),
+                ),
+            ]),
+            BTreeSet::from(["b".to_string()]),
+        );
+        assert_eq!(
+            ty.to_string(),
+            "object({a=list(string), b=optional(tuple([number, any]))})"
+        );
     }
 }

@@ -1,0 +1,315 @@
+//! Authentication methods against the ARM emulator's Entra ID endpoint: client secret
+//! (environment variables only), wrong secret, OIDC token / token file / GitHub Actions /
+//! Azure DevOps requests, and AKS workload identity. Each test configures the provider
+//! exactly as Terraform would (`configure_client`) with a fake environment map.
+
+mod support;
+
+use std::collections::HashMap;
+
+use support::{Emulator, block_on};
+use terraform_provider_avnm::arm::{NETWORK_API_VERSION, RequestOptions};
+use terraform_provider_avnm::protocol::TerraformInfo;
+use terraform_provider_avnm::provider::config::provider_schema;
+use terraform_provider_avnm::provider::configure_client;
+use terraform_provider_avnm::value::Value;
+
+fn empty_config() -> Value {
+    Value::Object(
+        provider_schema()
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect(),
+    )
+}
+
+fn tf() -> TerraformInfo {
+    TerraformInfo {
+        terraform_version: "1.15.0".into(),
+    }
+}
+
+/// The variables every test needs: the emulator's cloud and CA, no CLI.
+fn base_env(emu: &Emulator, tenant: &str) -> HashMap<String, String> {
+    let t = emu.tenant(tenant);
+    HashMap::from([
+        (
+            "ARM_METADATA_HOSTNAME".to_string(),
+            emu.ready.metadata_host.clone(),
+        ),
+        (
+            "SSL_CERT_FILE".to_string(),
+            emu.ready.ca_cert_file.display().to_string(),
+        ),
+        ("ARM_TENANT_ID".to_string(), t.tenant_id.clone()),
+        (
+            "ARM_SUBSCRIPTION_ID".to_string(),
+            t.subscription_ids[0].clone(),
+        ),
+        ("ARM_USE_CLI".to_string(), "false".to_string()),
+    ])
+}
+
+fn secret_env(emu: &Emulator, principal: &str, tenant: &str) -> HashMap<String, String> {
+    let mut env = base_env(emu, tenant);
+    let p = emu.principal(principal);
+    env.insert("ARM_CLIENT_ID".into(), p.client_id.clone());
+    env.insert("ARM_CLIENT_SECRET".into(), p.client_secret.clone());
+    env
+}
+
+/// Proves the client works: reads a virtual network of the tenant, and returns who the
+/// emulator says made the request.
+async fn read_a_network(
+    client: &terraform_provider_avnm::arm::ArmClient,
+    emu: &Emulator,
+    tenant: &str,
+) -> String {
+    let vnet = &emu.tenant(tenant).virtual_network_ids[0];
+    let got = client
+        .get(vnet, NETWORK_API_VERSION, &RequestOptions::default())
+        .await
+        .expect("GET virtual network")
+        .expect("the network exists");
+    assert_eq!(
+        got["id"].as_str().map(str::to_ascii_lowercase),
+        Some(vnet.to_ascii_lowercase())
+    );
+    last_principal(emu).await
+}
+
+async fn last_principal(emu: &Emulator) -> String {
+    let url = format!("{}_emulator/requests", emu.ready.resource_manager_endpoint);
+    let log: serde_json::Value = emu
+        .http()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let arm = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.contains("virtualNetworks"))
+        })
+        .cloned()
+        .expect("the emulator logged the GET");
+    arm["principal"].as_str().unwrap_or_default().to_string()
+}
+
+/// An OIDC token minted by the emulator's own issuer (as a CI system would), for `admin`.
+async fn oidc_token(emu: &Emulator) -> String {
+    let url = format!(
+        "{}oidc/token?audience=api://AzureADTokenExchange",
+        emu.ready.resource_manager_endpoint
+    );
+    let body: serde_json::Value = emu
+        .http()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["value"].as_str().expect("an OIDC token").to_string()
+}
+
+#[test]
+fn client_secret_from_environment_variables_only() {
+    let emu = Emulator::start();
+    block_on(async {
+        let env = secret_env(&emu, "admin", "central");
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("configure");
+        assert_eq!(client.tenant_id(), emu.tenant("central").tenant_id);
+        assert_eq!(client.auth_method(), "client secret");
+        assert_eq!(
+            client.subscription_id(),
+            Some(emu.tenant("central").subscription_ids[0].as_str())
+        );
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+    });
+}
+
+#[test]
+fn wrong_secret_is_explained_without_the_secret() {
+    let emu = Emulator::start();
+    block_on(async {
+        let mut env = secret_env(&emu, "admin", "central");
+        env.insert("ARM_CLIENT_SECRET".into(), "not-the-secret-42".into());
+        let diags = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect_err("must fail");
+        let d = &diags.0[0];
+        let text = format!("{} {}", d.summary, d.detail);
+        assert!(text.contains("AADSTS7000215"), "{text}");
+        assert!(text.contains(&emu.tenant("central").tenant_id), "{text}");
+        assert!(text.contains(&emu.principal("admin").client_id), "{text}");
+        assert!(text.contains("ARM_CLIENT_SECRET"), "{text}");
+        assert!(!text.contains("not-the-secret-42"), "{text}");
+    });
+}
+
+#[test]
+fn unknown_tenant_names_the_tenant() {
+    let emu = Emulator::start();
+    block_on(async {
+        let mut env = secret_env(&emu, "admin", "central");
+        env.insert(
+            "ARM_TENANT_ID".into(),
+            "11111111-2222-3333-4444-555555555555".into(),
+        );
+        let diags = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect_err("must fail");
+        let text = format!("{} {}", diags.0[0].summary, diags.0[0].detail);
+        assert!(
+            text.contains("11111111-2222-3333-4444-555555555555"),
+            "{text}"
+        );
+        assert!(text.contains("AADSTS90002"), "{text}");
+    });
+}
+
+#[test]
+fn oidc_token_and_token_file() {
+    let emu = Emulator::start();
+    block_on(async {
+        let token = oidc_token(&emu).await;
+        let mut env = base_env(&emu, "central");
+        env.insert(
+            "ARM_CLIENT_ID".into(),
+            emu.principal("admin").client_id.clone(),
+        );
+        env.insert("ARM_USE_OIDC".into(), "true".into());
+        env.insert("ARM_OIDC_TOKEN".into(), token.clone());
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("configure with oidc_token");
+        assert_eq!(client.auth_method(), "OIDC");
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+
+        let file = emu.dir.path().join("oidc-token");
+        std::fs::write(&file, format!("{token}\n")).unwrap();
+        env.remove("ARM_OIDC_TOKEN");
+        env.insert(
+            "ARM_OIDC_TOKEN_FILE_PATH".into(),
+            file.display().to_string(),
+        );
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("configure with a token file");
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+
+        // A token the app does not trust is refused with Entra's code.
+        std::fs::write(&file, "not.a.jwt").unwrap();
+        let diags = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect_err("bad assertion");
+        assert!(diags.0[0].detail.contains("AADSTS"), "{:?}", diags);
+    });
+}
+
+#[test]
+fn oidc_from_github_actions_and_azure_devops_requests() {
+    let emu = Emulator::start();
+    block_on(async {
+        let request_url = format!("{}oidc/token", emu.ready.resource_manager_endpoint);
+        let mut env = base_env(&emu, "central");
+        env.insert(
+            "ARM_CLIENT_ID".into(),
+            emu.principal("admin").client_id.clone(),
+        );
+        env.insert("ARM_USE_OIDC".into(), "true".into());
+        env.insert(
+            "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
+            format!("{request_url}?runner=1"),
+        );
+        env.insert(
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN".into(),
+            "gh-request-token".into(),
+        );
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("GitHub Actions OIDC");
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+
+        env.remove("ACTIONS_ID_TOKEN_REQUEST_URL");
+        env.remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+        env.insert("SYSTEM_OIDCREQUESTURI".into(), request_url);
+        env.insert("SYSTEM_ACCESSTOKEN".into(), "ado-token".into());
+        env.insert("ARM_OIDC_AZURE_SERVICE_CONNECTION_ID".into(), "sc-1".into());
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("Azure DevOps OIDC");
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+    });
+}
+
+#[test]
+fn aks_workload_identity_token_file() {
+    let emu = Emulator::start();
+    block_on(async {
+        let file = emu.dir.path().join("federated-token");
+        std::fs::write(&file, oidc_token(&emu).await).unwrap();
+        let mut env = base_env(&emu, "central");
+        env.remove("ARM_TENANT_ID");
+        env.insert("ARM_USE_AKS_WORKLOAD_IDENTITY".into(), "true".into());
+        env.insert(
+            "AZURE_CLIENT_ID".into(),
+            emu.principal("admin").client_id.clone(),
+        );
+        env.insert(
+            "AZURE_TENANT_ID".into(),
+            emu.tenant("central").tenant_id.clone(),
+        );
+        env.insert(
+            "AZURE_FEDERATED_TOKEN_FILE".into(),
+            file.display().to_string(),
+        );
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("workload identity");
+        assert_eq!(client.auth_method(), "AKS workload identity");
+        assert_eq!(client.tenant_id(), emu.tenant("central").tenant_id);
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+    });
+}
+
+#[test]
+fn block_values_win_and_an_unreachable_metadata_host_is_explained() {
+    let emu = Emulator::start();
+    block_on(async {
+        let mut env = secret_env(&emu, "admin", "central");
+        env.insert("ARM_CLIENT_SECRET".into(), "wrong-in-env".into());
+        let mut config = empty_config();
+        if let Value::Object(m) = &mut config {
+            m.insert(
+                "client_secret".into(),
+                Value::string(emu.principal("admin").client_secret.clone()),
+            );
+        }
+        configure_client(&config, &tf(), &env)
+            .await
+            .expect("the block's secret wins");
+
+        // A metadata host that cannot be reached is named in the diagnostic.
+        let mut env = secret_env(&emu, "admin", "central");
+        env.insert("ARM_METADATA_HOSTNAME".into(), "metadata.invalid".into());
+        let diags = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect_err("no such host");
+        assert!(diags.0[0].detail.contains("metadata_host"), "{:?}", diags);
+    });
+}
