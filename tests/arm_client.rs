@@ -495,3 +495,97 @@ fn trace_logs_contain_no_secret_and_no_token() {
         "a bearer token leaked into the logs"
     );
 }
+
+#[test]
+fn converges_with_thirty_percent_of_requests_throttled() {
+    let emu = Emulator::start();
+    let ((), logs) = with_logs(|| {
+        block_on(async {
+            let client = client(&env(&emu, "admin", "central")).await;
+            admin(&emu, "faults", reqwest::Method::POST, Some(r#"{"seed": 7, "rules": [{"path": "^/subscriptions/", "rate": 0.3, "status": 429, "retry_after": 1}]}"#)).await;
+            let nm = create_manager(&client, &emu, "nm-busy").await;
+            for i in 0..4 {
+                let body = json!({"properties": {"memberType": "VirtualNetwork"}});
+                client
+                    .put(
+                        &format!("{nm}/networkGroups/g{i}"),
+                        NETWORK_API_VERSION,
+                        &body,
+                        &RequestOptions::default(),
+                    )
+                    .await
+                    .expect("PUT group");
+            }
+            let groups = client
+                .list(
+                    &format!("{nm}/networkGroups"),
+                    NETWORK_API_VERSION,
+                    &RequestOptions::default(),
+                )
+                .await
+                .expect("list");
+            assert_eq!(groups.len(), 4);
+            client
+                .delete(
+                    &nm,
+                    NETWORK_API_VERSION,
+                    &[("force", "true")],
+                    &RequestOptions::default(),
+                )
+                .await
+                .expect("delete");
+            let log = requests(&emu).await;
+            let throttled = log.iter().filter(|r| r["status"] == 429).count();
+            assert!(throttled > 0, "the fault rule fired");
+            // every throttled answer was retried, and each retry is in the debug log
+            tracing::info!(throttled, "throttled answers");
+        })
+    });
+    let throttled: usize = logs
+        .lines()
+        .find_map(|l| {
+            l.split("throttled=")
+                .nth(1)
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .expect("the count was logged");
+    assert_eq!(
+        logs.matches("retrying ARM request").count(),
+        throttled,
+        "one logged retry per 429"
+    );
+}
+
+#[test]
+fn a_slow_answer_ends_at_the_deadline() {
+    let emu = Emulator::start();
+    block_on(async {
+        let client = client(&env(&emu, "admin", "central")).await;
+        admin(
+            &emu,
+            "faults",
+            reqwest::Method::POST,
+            Some(
+                r#"{"rules": [{"method": "GET", "path": "virtualNetworks", "latency_ms": 5000}]}"#,
+            ),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(800);
+        let err = client
+            .get(
+                &emu.tenant("central").virtual_network_ids[0],
+                NETWORK_API_VERSION,
+                &RequestOptions::until(deadline),
+            )
+            .await
+            .expect_err("slower than the deadline");
+        assert!(
+            matches!(err, terraform_provider_avnm::arm::ArmError::Timeout { .. }),
+            "{err}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+        let d = arm_error_diagnostic("reading", &err);
+        assert!(d.detail.contains("timeouts"), "{}", d.detail);
+    });
+}

@@ -56,8 +56,9 @@ fn azure_cli_default_tenant_and_auxiliary_tenant() {
         let calls = emu.dir.path().join("az-calls");
         let expires = 4_102_444_800u64; // 2100-01-01
         let script = format!(
-            "#!/bin/sh\necho \"$*\" >> '{calls}'\ncase \"$*\" in\n  *'--tenant {target}'*) tok='{target_token}' ;;\n  *) tok='{central_token}' ;;\nesac\nprintf '{{\"accessToken\": \"%s\", \"expires_on\": {expires}, \"tokenType\": \"Bearer\"}}\\n' \"$tok\"\n",
+            "#!/bin/sh\necho \"$*\" >> '{calls}'\ncase \"$*\" in\n  'account show'*) printf '{{\"id\": \"{subscription}\", \"tenantId\": \"{central}\"}}\\n'; exit 0 ;;\n  *'--tenant {target}'*) tok='{target_token}' ;;\n  *) tok='{central_token}' ;;\nesac\nprintf '{{\"accessToken\": \"%s\", \"expires_on\": {expires}, \"tokenType\": \"Bearer\"}}\\n' \"$tok\"\n",
             calls = calls.display(),
+            subscription = emu.tenant("central").subscription_ids[0],
         );
         let az = bin.join("az");
         std::fs::write(&az, script).unwrap();
@@ -112,10 +113,19 @@ fn azure_cli_default_tenant_and_auxiliary_tenant() {
 
         let calls = std::fs::read_to_string(&calls).unwrap();
         assert!(
+            calls.lines().all(
+                |l| l.starts_with("account get-access-token -o json --scope ")
+                    || l.starts_with("account show")
+            ),
+            "{calls}"
+        );
+        assert_eq!(
             calls
                 .lines()
-                .all(|l| l.contains("account get-access-token")),
-            "{calls}"
+                .filter(|l| l.contains("get-access-token") && !l.contains("--tenant"))
+                .count(),
+            1,
+            "the home tenant's token is fetched once and cached: {calls}"
         );
         assert!(
             calls

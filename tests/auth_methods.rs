@@ -313,3 +313,57 @@ fn block_values_win_and_an_unreachable_metadata_host_is_explained() {
         assert!(diags.0[0].detail.contains("metadata_host"), "{:?}", diags);
     });
 }
+
+/// A PKCS#12 archive with a fresh RSA key and self-signed certificate.
+fn test_pkcs12(password: &str) -> Vec<u8> {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["avnm-test".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let chain = PrivateKeyChain::new(
+        vec![9u8, 9, 9],
+        PrivateKey::from_der(&key.serialize_der()).unwrap(),
+        [Certificate::from_der(cert.der()).unwrap()],
+    );
+    let mut store = KeyStore::new();
+    store.add_entry("avnm", KeyStoreEntry::PrivateKeyChain(chain));
+    store.writer(password).write().unwrap()
+}
+
+/// The emulator registers no certificates, so Entra's answer is a refusal of the signed
+/// assertion — which proves the certificate was read, the assertion signed and sent as
+/// `client_assertion`, and the refusal explained with tenant, client and code.
+#[test]
+fn client_certificate_assertion_is_sent_and_its_refusal_explained() {
+    use base64::Engine;
+    let emu = Emulator::start();
+    block_on(async {
+        let mut env = base_env(&emu, "central");
+        env.insert(
+            "ARM_CLIENT_ID".into(),
+            emu.principal("admin").client_id.clone(),
+        );
+        let p12 = test_pkcs12("cert-password-1");
+        env.insert(
+            "ARM_CLIENT_CERTIFICATE".into(),
+            base64::engine::general_purpose::STANDARD.encode(&p12),
+        );
+        env.insert(
+            "ARM_CLIENT_CERTIFICATE_PASSWORD".into(),
+            "cert-password-1".into(),
+        );
+        let diags = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect_err("no certificate registered");
+        let text = format!("{} {}", diags.0[0].summary, diags.0[0].detail);
+        assert!(text.contains("client certificate"), "{text}");
+        assert!(
+            text.contains("AADSTS7002"),
+            "Entra refused the assertion: {text}"
+        );
+        assert!(text.contains(&emu.principal("admin").client_id), "{text}");
+        assert!(!text.contains("cert-password-1"), "{text}");
+    });
+}

@@ -467,6 +467,7 @@ impl ArmClient {
         let started = Instant::now();
         let path = url.path().to_string();
         let mut retries = 0u32;
+        let mut refreshed_tokens = false;
         loop {
             let attempt = self
                 .attempt(
@@ -476,7 +477,7 @@ impl ArmClient {
                     aux,
                     opts,
                     &client_request_id,
-                    deadline,
+                    (started, deadline),
                 )
                 .await;
             let (outcome, result) = match attempt {
@@ -494,6 +495,16 @@ impl ArmClient {
                 ),
                 Err(AttemptError::Fatal(e)) => return Err(e),
             };
+            // ARM refused a token we thought valid (revoked, or clocks disagree): fetch fresh
+            // tokens and resend, once.
+            if !refreshed_tokens && matches!(outcome, Attempt::Status(401, _)) {
+                refreshed_tokens = true;
+                let tokens = &self.shared.tokens;
+                tokens.invalidate(tokens.home_tenant());
+                aux.iter().for_each(|t| tokens.invalidate(t));
+                tracing::debug!(method = %method, path = %path, "ARM answered 401; resending with fresh tokens");
+                continue;
+            }
             let remaining = deadline.saturating_duration_since(Instant::now());
             match self
                 .shared
@@ -552,12 +563,12 @@ impl ArmClient {
         aux: &[String],
         opts: &RequestOptions,
         client_request_id: &str,
-        deadline: Instant,
+        (started, deadline): (Instant, Instant),
     ) -> Result<RawResponse, AttemptError> {
         let timeout = |what: &str| {
             AttemptError::Fatal(ArmError::Timeout {
                 what: format!("{what} {method} {}", url.path()),
-                waited: Duration::ZERO,
+                waited: started.elapsed(),
             })
         };
         let tokens = &self.shared.tokens;
@@ -837,5 +848,12 @@ mod tests {
         assert_eq!(o.auxiliary_tenants, s(&["a"]));
         assert_eq!(o.if_match.as_deref(), Some("e"));
         assert!(RequestOptions::default().deadline() > Instant::now() + Duration::from_secs(60));
+    }
+
+    #[test]
+    fn client_is_shareable_across_tasks() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<ArmClient>();
+        shareable::<RequestOptions>();
     }
 }

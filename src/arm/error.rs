@@ -138,7 +138,7 @@ pub enum ArmError {
     OperationFailed {
         path: String,
         status: String,
-        error: Option<CloudErrorBody>,
+        error: Option<Box<CloudErrorBody>>,
         correlation_id: Option<String>,
     },
     /// The client was configured in a way that cannot work (e.g. a plain-http endpoint).

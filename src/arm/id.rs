@@ -65,7 +65,7 @@ impl ArmId {
         if parts.iter().any(|p| p.is_empty()) {
             return Err(error("it contains an empty segment ('//')"));
         }
-        if parts.len() % 2 != 0 {
+        if !parts.len().is_multiple_of(2) {
             return Err(error(&format!(
                 "segment {:?} has no value after it",
                 parts[parts.len() - 1]

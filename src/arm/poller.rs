@@ -132,7 +132,7 @@ pub(crate) async fn wait_for_completion(
                         return Err(ArmError::OperationFailed {
                             path: resource_path.to_string(),
                             status,
-                            error,
+                            error: error.map(Box::new),
                             correlation_id: Some(client.correlation_id().to_string()),
                         });
                     }

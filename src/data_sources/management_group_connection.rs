@@ -79,7 +79,7 @@ impl DataSource<ArmClient> for ManagementGroupConnectionData {
         Ok(ManagementGroupConnectionDataState {
             id: Some(id.to_string()),
             network_manager_id: fields.network_manager_id,
-            description: fields.description,
+            description: Some(fields.description.unwrap_or_default()),
             connection_state: Some(fields.connection_state),
             ..config
         })

@@ -38,7 +38,8 @@ fn schema() -> Schema {
                     .description("The ID of its network manager.")
                     .validate(validators::network_manager_id()),
                 Attribute::computed("id", Type::String).description("The ARM resource ID."),
-                Attribute::computed("description", Type::String).description("The description."),
+                Attribute::computed("description", Type::String)
+                    .description("The description (empty when none)."),
                 Attribute::computed("member_type", Type::String)
                     .description("The kind of members: `VirtualNetwork` or `Subnet`."),
             ],
@@ -75,7 +76,11 @@ impl DataSource<ArmClient> for NetworkGroupData {
         let body = get_existing(&call, id.as_str(), "network group").await?;
         Ok(NetworkGroupDataState {
             id: Some(id.to_string()),
-            description: json_str(&body, "/properties/description").map(str::to_string),
+            description: Some(
+                json_str(&body, "/properties/description")
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
             member_type: Some(
                 json_str(&body, "/properties/memberType")
                     .unwrap_or(DEFAULT_MEMBER_TYPE)

@@ -56,7 +56,7 @@ fn schema() -> Schema {
                     .description("The resource group holding it (in the provider's subscription)."),
                 Attribute::computed("id", Type::String).description("The ARM resource ID."),
                 Attribute::computed("location", Type::String).description("The Azure region."),
-                Attribute::computed("description", Type::String).description("The description."),
+                Attribute::computed("description", Type::String).description("The description (empty when none)."),
                 Attribute::computed("scope", Type::list(scope_type))
                     .description("The manager's own scope: `subscription_ids` and `management_group_ids`."),
                 Attribute::computed("scope_accesses", Type::list(Type::String))
@@ -123,7 +123,11 @@ fn from_arm_body(
     NetworkManagerDataState {
         id: Some(id.to_string()),
         location: json_str(body, "/location").map(str::to_string),
-        description: json_str(body, "/properties/description").map(str::to_string),
+        description: Some(
+            json_str(body, "/properties/description")
+                .unwrap_or_default()
+                .to_string(),
+        ),
         scope: Some(vec![ScopeData {
             subscription_ids: Some(json_strings(
                 body,

@@ -44,7 +44,11 @@ pub fn from_arm_body(body: &Json) -> ScopeConnectionDataState {
         network_manager_id: None,
         tenant_id: json_str(body, "/properties/tenantId").map(str::to_string),
         target_scope_id: scope,
-        description: json_str(body, "/properties/description").map(str::to_string),
+        description: Some(
+            json_str(body, "/properties/description")
+                .unwrap_or_default()
+                .to_string(),
+        ),
         connection_state: Some(connection_state(body).to_string()),
     }
 }
@@ -57,7 +61,8 @@ pub fn computed_attributes() -> Vec<Attribute> {
             .description("The tenant of the target scope."),
         Attribute::computed("target_scope_id", Type::String)
             .description("The subscription or management group ID the connection asks to manage."),
-        Attribute::computed("description", Type::String).description("The description."),
+        Attribute::computed("description", Type::String)
+            .description("The description (empty when none)."),
         Attribute::computed("connection_state", Type::String).description(
             "`Pending`, `Connected`, `Conflict`, `Revoked` or `Rejected`, as ARM reports it now.",
         ),

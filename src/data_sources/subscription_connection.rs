@@ -33,7 +33,8 @@ pub fn connection_attributes() -> Vec<Attribute> {
         Attribute::computed("id", Type::String).description("The ARM resource ID."),
         Attribute::computed("network_manager_id", Type::String)
             .description("The network manager allowed to manage the scope."),
-        Attribute::computed("description", Type::String).description("The description."),
+        Attribute::computed("description", Type::String)
+            .description("The description (empty when none)."),
         Attribute::computed("connection_state", Type::String).description(
             "`Pending`, `Connected`, `Conflict`, `Revoked` or `Rejected`, as ARM reports it now.",
         ),
@@ -93,7 +94,7 @@ impl DataSource<ArmClient> for SubscriptionConnectionData {
         Ok(SubscriptionConnectionDataState {
             id: Some(id.to_string()),
             network_manager_id: fields.network_manager_id,
-            description: fields.description,
+            description: Some(fields.description.unwrap_or_default()),
             connection_state: Some(fields.connection_state),
             ..config
         })

@@ -53,6 +53,11 @@ pub struct RequestRecord {
     pub duration_ms: f64,
     /// `"status"`, `"drop"` when a fault was injected.
     pub fault: Option<String>,
+    /// `x-ms-correlation-request-id` as sent (or generated), echoed in the response.
+    pub correlation_id: String,
+    /// `x-ms-client-request-id` as sent.
+    pub client_request_id: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// What a handler learned about the caller, for the request log.
@@ -64,7 +69,7 @@ pub struct CallInfo {
 }
 
 /// How many request records are kept (oldest dropped first).
-pub const LOG_CAPACITY: usize = 200_000;
+pub const LOG_CAPACITY: usize = 100_000;
 
 /// The request log.
 #[derive(Debug, Default)]
@@ -167,7 +172,7 @@ impl App {
     /// change is persisted like any other).
     pub fn read<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         let mut store = lock(&self.store);
-        if super::arm::settle_operations(&mut store, &self.world, false) {
+        if super::arm::settle_operations(&mut store) {
             store.recompute_connections(&self.world);
             if let Err(e) = self.persist(&store) {
                 eprintln!("avnm-arm-emulator: {e}");
@@ -178,30 +183,33 @@ impl App {
 
     /// Changes the store: runs `f`, recomputes connection states and writes the state file.
     /// When `f` fails nothing changes; when writing fails the change is rolled back.
-    pub fn mutate<R>(&self, f: impl FnOnce(&mut Store) -> Result<R, ArmError>) -> Result<R, ArmError> {
+    pub fn mutate<R>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, ArmError>,
+    ) -> Result<R, ArmError> {
         self.mutate_then(f, |_, r| r)
     }
 
     /// Like [`App::mutate`], then renders with `then` under the same lock (so the response
     /// shows the recomputed connection states).
+    ///
+    /// `f` must finish its checks before its first change (every handler does: errors are
+    /// returned before anything is inserted or removed), so an `Err` leaves the store as it
+    /// was without a copy. With a state file, a copy is kept to roll back a failed write.
     pub fn mutate_then<R, T>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<R, ArmError>,
         then: impl FnOnce(&Store, R) -> T,
     ) -> Result<T, ArmError> {
         let mut store = lock(&self.store);
-        super::arm::settle_operations(&mut store, &self.world, false);
-        let before = store.clone();
-        let result = match f(&mut store) {
-            Ok(r) => r,
-            Err(e) => {
-                *store = before;
-                return Err(e);
-            }
-        };
+        super::arm::settle_operations(&mut store);
+        let before = self.state_file.as_ref().map(|_| store.clone());
+        let result = f(&mut store)?;
         store.recompute_connections(&self.world);
         if let Err(e) = self.persist(&store) {
-            *store = before;
+            if let Some(before) = before {
+                *store = before;
+            }
             return Err(ArmError::new(500, "InternalServerError", e.to_string()));
         }
         Ok(then(&store, result))
@@ -277,7 +285,9 @@ impl App {
                 let mut e = ArmError::new(
                     status,
                     error_code(status),
-                    format!("The request failed with status {status} (fault injected by the emulator)."),
+                    format!(
+                        "The request failed with status {status} (fault injected by the emulator)."
+                    ),
                 );
                 if let Some(s) = retry_after {
                     e = e.with_header("Retry-After", s.to_string());
@@ -286,8 +296,19 @@ impl App {
             }
             Outcome::Proceed => (Some(self.dispatch(&req, &mut info)), None),
         };
+        let correlation_id = req
+            .header("x-ms-correlation-request-id")
+            .map(str::to_string)
+            .unwrap_or_else(super::ids::new_guid);
+        let response = response.map(|r| {
+            let r = r.with_header("x-ms-correlation-request-id", correlation_id.clone());
+            match req.header("x-ms-client-request-id") {
+                Some(id) => r.with_header("x-ms-client-request-id", id),
+                None => r,
+            }
+        });
         let status = response.as_ref().map(|r| r.status).unwrap_or(0);
-        self.record(&req, status, info, started, fault);
+        self.record(&req, status, info, started, fault, correlation_id);
         response
     }
 
@@ -306,13 +327,24 @@ impl App {
             _ => ArmError::new(
                 404,
                 "NotFound",
-                format!("The requested path '{}' does not exist on this emulator.", req.path),
+                format!(
+                    "The requested path '{}' does not exist on this emulator.",
+                    req.path
+                ),
             )
             .into_response(),
         }
     }
 
-    fn record(&self, req: &Request, status: u16, info: CallInfo, started: Instant, fault: Option<&str>) {
+    fn record(
+        &self,
+        req: &Request,
+        status: u16,
+        info: CallInfo,
+        started: Instant,
+        fault: Option<&str>,
+        correlation_id: String,
+    ) {
         let mut log = lock(&self.log);
         log.next_seq += 1;
         let seq = log.next_seq;
@@ -331,6 +363,9 @@ impl App {
             auxiliary_tenant_ids: info.auxiliary_tenant_ids,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             fault: fault.map(str::to_string),
+            correlation_id,
+            client_request_id: req.header("x-ms-client-request-id").map(str::to_string),
+            user_agent: req.header("user-agent").map(str::to_string),
         });
     }
 
@@ -483,5 +518,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// `{"error": ...}` for a JSON operator API error.
 pub fn operator_error(status: u16, message: impl Into<String>) -> Response {
-    Response::json(status, &json!({"error": {"code": "BadRequest", "message": message.into()}}))
+    Response::json(
+        status,
+        &json!({"error": {"code": "BadRequest", "message": message.into()}}),
+    )
 }

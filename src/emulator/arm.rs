@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::app::{App, CallInfo};
 use super::http::{ArmError, Request, Response};
-use super::ids::{ArmPath, Scope, key, new_guid, percent_decode, percent_encode, stable_guid, valid_resource_name};
+use super::ids::{
+    ArmPath, Scope, key, new_guid, percent_decode, percent_encode, stable_guid, valid_resource_name,
+};
 use super::jwt::{Claims, JwtError, now};
 use super::store::{Kind, Operation, Resource, Store, SystemData, now_ms, timestamp_now};
 use super::validate::{self, Violation};
@@ -20,7 +22,10 @@ pub const API_VERSIONS: [&str; 4] = ["2026-03-01", "2026-01-01", "2025-09-01", "
 pub const MAX_PAGE: usize = 20;
 
 /// Audiences ARM accepts in access tokens (plus this server's own URLs).
-const AUDIENCES: [&str; 2] = ["https://management.core.windows.net", "https://management.azure.com"];
+const AUDIENCES: [&str; 2] = [
+    "https://management.core.windows.net",
+    "https://management.azure.com",
+];
 
 /// The authenticated caller.
 struct Caller {
@@ -37,14 +42,20 @@ enum Target {
     /// are the IDs (request casing) of stored parents, outermost first.
     Stored {
         kind: Kind,
-        scope_id: String,
         ancestors: Vec<String>,
         name: Option<String>,
     },
     ManagersInSubscription,
-    VirtualNetworks { name: Option<String> },
-    Subnets { network: String, name: Option<String> },
-    Operation { id: String },
+    VirtualNetworks {
+        name: Option<String>,
+    },
+    Subnets {
+        network: String,
+        name: Option<String>,
+    },
+    Operation {
+        id: String,
+    },
 }
 
 pub fn handle(app: &App, req: &Request, info: &mut CallInfo) -> Response {
@@ -56,7 +67,14 @@ pub fn handle(app: &App, req: &Request, info: &mut CallInfo) -> Response {
 
 fn route(app: &App, req: &Request, info: &mut CallInfo) -> Result<Response, ArmError> {
     let path = ArmPath::parse(&req.path).ok_or_else(|| {
-        ArmError::new(404, "NotFound", format!("The requested path '{}' is not an ARM resource path.", req.path))
+        ArmError::new(
+            404,
+            "NotFound",
+            format!(
+                "The requested path '{}' is not an ARM resource path.",
+                req.path
+            ),
+        )
     })?;
     let caller = authenticate(app, req, info)?;
     let api_version = api_version(req)?;
@@ -102,14 +120,16 @@ fn route(app: &App, req: &Request, info: &mut CallInfo) -> Result<Response, ArmE
         subscription,
         resource_group,
     } = &path.scope
+        && app
+            .world
+            .resource_group(subscription, resource_group)
+            .is_none()
     {
-        if app.world.resource_group(subscription, resource_group).is_none() {
-            return Err(ArmError::new(
-                404,
-                "ResourceGroupNotFound",
-                format!("Resource group '{resource_group}' could not be found."),
-            ));
-        }
+        return Err(ArmError::new(
+            404,
+            "ResourceGroupNotFound",
+            format!("Resource group '{resource_group}' could not be found."),
+        ));
     }
     let ctx = Ctx {
         app,
@@ -120,19 +140,46 @@ fn route(app: &App, req: &Request, info: &mut CallInfo) -> Result<Response, ArmE
     };
     let method = req.method.as_str();
     match (method, target) {
-        ("GET", Target::Stored { kind, scope_id, ancestors, name: None }) => ctx.list(kind, &scope_id, &ancestors),
-        ("GET", Target::Stored { kind, scope_id, ancestors, name: Some(name) }) => {
-            ctx.get(kind, &scope_id, &ancestors, &name)
-        }
-        ("PUT", Target::Stored { kind, scope_id, ancestors, name: Some(name) }) => {
-            ctx.put(kind, &scope_id, &ancestors, &name)
-        }
-        ("PATCH", Target::Stored { kind: Kind::NetworkManager, scope_id, ancestors, name: Some(name) }) => {
-            ctx.patch(&scope_id, &ancestors, &name)
-        }
-        ("DELETE", Target::Stored { kind, scope_id, ancestors, name: Some(name) }) => {
-            ctx.delete(kind, &scope_id, &ancestors, &name)
-        }
+        (
+            "GET",
+            Target::Stored {
+                kind,
+                ancestors,
+                name: None,
+            },
+        ) => ctx.list(kind, &ancestors),
+        (
+            "GET",
+            Target::Stored {
+                kind,
+                ancestors,
+                name: Some(name),
+            },
+        ) => ctx.get(kind, &ancestors, &name),
+        (
+            "PUT",
+            Target::Stored {
+                kind,
+                ancestors,
+                name: Some(name),
+            },
+        ) => ctx.put(kind, &ancestors, &name),
+        (
+            "PATCH",
+            Target::Stored {
+                kind: Kind::NetworkManager,
+                ancestors,
+                name: Some(name),
+            },
+        ) => ctx.patch(&ancestors, &name),
+        (
+            "DELETE",
+            Target::Stored {
+                kind,
+                ancestors,
+                name: Some(name),
+            },
+        ) => ctx.delete(kind, &ancestors, &name),
         ("GET", Target::ManagersInSubscription) => ctx.list_managers_in_subscription(),
         ("GET", Target::VirtualNetworks { name }) => ctx.networks(name.as_deref()),
         ("GET", Target::Subnets { network, name }) => ctx.subnets(&network, name.as_deref()),
@@ -154,7 +201,10 @@ fn www_authenticate(req: &Request, error: &str, description: &str) -> String {
 
 fn authenticate(app: &App, req: &Request, info: &mut CallInfo) -> Result<Caller, ArmError> {
     let fail = |code: &str, message: &str, description: &str| {
-        ArmError::new(401, code, message).with_header("WWW-Authenticate", www_authenticate(req, "invalid_token", description))
+        ArmError::new(401, code, message).with_header(
+            "WWW-Authenticate",
+            www_authenticate(req, "invalid_token", description),
+        )
     };
     let header = req.header("authorization").ok_or_else(|| {
         fail(
@@ -170,21 +220,38 @@ fn authenticate(app: &App, req: &Request, info: &mut CallInfo) -> Result<Caller,
             "The authentication failed because of an invalid 'Authorization' header.",
         )
     })?;
-    let claims = verify_access_token(app, token).map_err(|message| fail(message.0, &message.1, "The access token is invalid."))?;
+    let claims = verify_access_token(app, token)
+        .map_err(|message| fail(message.0, &message.1, "The access token is invalid."))?;
     let tenant = app
         .world
         .tenant_by_id(&claims.tid)
         .cloned()
-        .ok_or_else(|| fail("InvalidAuthenticationToken", "The access token is invalid.", "The access token is invalid."))?;
+        .ok_or_else(|| {
+            fail(
+                "InvalidAuthenticationToken",
+                "The access token is invalid.",
+                "The access token is invalid.",
+            )
+        })?;
     let (name, principal) = app
         .world
         .principal_by_object_id(&claims.oid)
-        .ok_or_else(|| fail("InvalidAuthenticationToken", "The access token is invalid.", "The access token is invalid."))?;
+        .ok_or_else(|| {
+            fail(
+                "InvalidAuthenticationToken",
+                "The access token is invalid.",
+                "The access token is invalid.",
+            )
+        })?;
     info.tenant_id = Some(claims.tid.clone());
     info.principal = Some(name.clone());
     let mut auxiliary = Vec::new();
     if let Some(aux) = req.header("x-ms-authorization-auxiliary") {
-        let tokens: Vec<&str> = aux.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let tokens: Vec<&str> = aux
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         if tokens.len() > 3 {
             return Err(ArmError::bad_request(
                 "InvalidAuxiliaryTokens",
@@ -203,7 +270,11 @@ fn authenticate(app: &App, req: &Request, info: &mut CallInfo) -> Result<Caller,
                 )
             })?;
             let claims = verify_access_token(app, token).map_err(|(code, message)| {
-                fail(code, &format!("Auxiliary token: {message}"), "The auxiliary access token is invalid.")
+                fail(
+                    code,
+                    &format!("Auxiliary token: {message}"),
+                    "The auxiliary access token is invalid.",
+                )
             })?;
             info.auxiliary_tenant_ids.push(claims.tid.clone());
             auxiliary.push(claims);
@@ -232,7 +303,10 @@ fn verify_access_token(app: &App, token: &str) -> Result<Claims, (&'static str, 
                 format_unix(now())
             ),
         ),
-        _ => ("InvalidAuthenticationToken", "The access token is invalid.".to_string()),
+        _ => (
+            "InvalidAuthenticationToken",
+            "The access token is invalid.".to_string(),
+        ),
     })?;
     let aud = claims.aud.trim_end_matches('/');
     let accepted = AUDIENCES.contains(&aud) || app.self_urls().iter().any(|u| u == aud);
@@ -246,7 +320,10 @@ fn verify_access_token(app: &App, token: &str) -> Result<Claims, (&'static str, 
         ));
     }
     if claims.tid.is_empty() || claims.oid.is_empty() {
-        return Err(("InvalidAuthenticationToken", "The access token is invalid.".to_string()));
+        return Err((
+            "InvalidAuthenticationToken",
+            "The access token is invalid.".to_string(),
+        ));
     }
     Ok(claims)
 }
@@ -254,7 +331,10 @@ fn verify_access_token(app: &App, token: &str) -> Result<Claims, (&'static str, 
 fn format_unix(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -280,7 +360,11 @@ fn api_version(req: &Request) -> Result<String, ArmError> {
 /// Maps a parsed path onto what it addresses.
 fn resolve(path: &ArmPath) -> Result<Target, ArmError> {
     let Some(namespace) = &path.namespace else {
-        return Err(ArmError::new(404, "NotFound", "Only resource provider paths are served by this emulator."));
+        return Err(ArmError::new(
+            404,
+            "NotFound",
+            "Only resource provider paths are served by this emulator.",
+        ));
     };
     if !namespace.eq_ignore_ascii_case("Microsoft.Network") {
         return Err(ArmError::new(
@@ -293,7 +377,10 @@ fn resolve(path: &ArmPath) -> Result<Target, ArmError> {
     let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
     let name = |i: usize| path.segments.get(i).and_then(|(_, n)| n.clone());
     let scope_id = match &path.scope {
-        Scope::ResourceGroup { subscription, resource_group } => {
+        Scope::ResourceGroup {
+            subscription,
+            resource_group,
+        } => {
             format!("/subscriptions/{subscription}/resourceGroups/{resource_group}")
         }
         Scope::Subscription { subscription } => format!("/subscriptions/{subscription}"),
@@ -301,38 +388,56 @@ fn resolve(path: &ArmPath) -> Result<Target, ArmError> {
             format!("/providers/Microsoft.Management/managementGroups/{management_group}")
         }
     };
-    let manager_id = || format!("{scope_id}/providers/Microsoft.Network/networkManagers/{}", name(0).unwrap_or_default());
+    let manager_id = || {
+        format!(
+            "{scope_id}/providers/Microsoft.Network/networkManagers/{}",
+            name(0).unwrap_or_default()
+        )
+    };
     let stored = |kind: Kind, ancestors: Vec<String>, index: usize| Target::Stored {
         kind,
-        scope_id: scope_id.clone(),
         ancestors,
         name: name(index),
     };
     let target = match (&path.scope, chain.as_slice()) {
-        (Scope::ResourceGroup { .. }, ["networkmanagers"]) => stored(Kind::NetworkManager, vec![], 0),
+        (Scope::ResourceGroup { .. }, ["networkmanagers"]) => {
+            stored(Kind::NetworkManager, vec![], 0)
+        }
         (Scope::ResourceGroup { .. }, ["networkmanagers", "networkgroups"]) => {
             stored(Kind::NetworkGroup, vec![manager_id()], 1)
         }
         (Scope::ResourceGroup { .. }, ["networkmanagers", "networkgroups", "staticmembers"]) => {
-            let group = format!("{}/networkGroups/{}", manager_id(), name(1).unwrap_or_default());
+            let group = format!(
+                "{}/networkGroups/{}",
+                manager_id(),
+                name(1).unwrap_or_default()
+            );
             stored(Kind::StaticMember, vec![manager_id(), group], 2)
         }
         (Scope::ResourceGroup { .. }, ["networkmanagers", "scopeconnections"]) => {
             stored(Kind::ScopeConnection, vec![manager_id()], 1)
         }
-        (Scope::Subscription { .. }, ["networkmanagerconnections"]) => stored(Kind::SubscriptionConnection, vec![], 0),
+        (Scope::Subscription { .. }, ["networkmanagerconnections"]) => {
+            stored(Kind::SubscriptionConnection, vec![], 0)
+        }
         (Scope::ManagementGroup { .. }, ["networkmanagerconnections"]) => {
             stored(Kind::ManagementGroupConnection, vec![], 0)
         }
-        (Scope::Subscription { .. }, ["networkmanagers"]) if name(0).is_none() => Target::ManagersInSubscription,
-        (Scope::ResourceGroup { .. }, ["virtualnetworks"]) => Target::VirtualNetworks { name: name(0) },
+        (Scope::Subscription { .. }, ["networkmanagers"]) if name(0).is_none() => {
+            Target::ManagersInSubscription
+        }
+        (Scope::ResourceGroup { .. }, ["virtualnetworks"]) => {
+            Target::VirtualNetworks { name: name(0) }
+        }
         (Scope::ResourceGroup { .. }, ["virtualnetworks", "subnets"]) => Target::Subnets {
             network: name(0).unwrap_or_default(),
             name: name(1),
         },
-        (Scope::Subscription { .. }, ["operationresults"]) if name(0).is_some() => Target::Operation {
-            id: name(0).unwrap_or_default(),
-        },
+        (Scope::Subscription { .. }, ["operationresults"]) if name(0).is_some() => {
+            Target::Operation {
+                id: name(0).unwrap_or_default(),
+            }
+        }
         _ => {
             let types: Vec<&str> = path.segments.iter().map(|(t, _)| t.as_str()).collect();
             return Err(ArmError::new(
@@ -379,11 +484,20 @@ fn scope_tenant(world: &WorldIndex, scope: &Scope) -> Result<String, ArmError> {
 fn canonical_scope_id(world: &WorldIndex, scope: &Scope) -> String {
     match scope {
         Scope::Subscription { subscription } => {
-            let sub = world.subscription(subscription).map(|(_, s)| s.as_str()).unwrap_or(subscription);
+            let sub = world
+                .subscription(subscription)
+                .map(|(_, s)| s.as_str())
+                .unwrap_or(subscription);
             format!("/subscriptions/{sub}")
         }
-        Scope::ResourceGroup { subscription, resource_group } => {
-            let sub = world.subscription(subscription).map(|(_, s)| s.as_str()).unwrap_or(subscription);
+        Scope::ResourceGroup {
+            subscription,
+            resource_group,
+        } => {
+            let sub = world
+                .subscription(subscription)
+                .map(|(_, s)| s.as_str())
+                .unwrap_or(subscription);
             let rg = world
                 .resource_group(subscription, resource_group)
                 .map(|(n, _)| n.as_str())
@@ -437,7 +551,9 @@ impl Ctx<'_> {
 
     fn scope_subscription(&self) -> String {
         match &self.path.scope {
-            Scope::Subscription { subscription } | Scope::ResourceGroup { subscription, .. } => subscription.clone(),
+            Scope::Subscription { subscription } | Scope::ResourceGroup { subscription, .. } => {
+                subscription.clone()
+            }
             Scope::ManagementGroup { .. } => String::new(),
         }
     }
@@ -456,59 +572,68 @@ impl Ctx<'_> {
 
     fn resource_id(&self, kind: Kind, parent: &str, ancestors: &[String], name: &str) -> String {
         if ancestors.is_empty() {
-            format!("{parent}/providers/Microsoft.Network/{}/{name}", kind.type_segment())
+            format!(
+                "{parent}/providers/Microsoft.Network/{}/{name}",
+                kind.type_segment()
+            )
         } else {
             format!("{parent}/{}/{name}", kind.type_segment())
         }
     }
 
     fn etag_response(&self, status: u16, store: &Store, r: &Resource) -> Response {
-        Response::json(status, &store.render(r, &self.app.world)).with_header("ETag", r.etag.clone())
+        Response::json(status, &store.render(r, &self.app.world))
+            .with_header("ETag", r.etag.clone())
     }
 
-    fn get(&self, kind: Kind, _scope: &str, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
+    fn get(&self, kind: Kind, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
         self.app.read(|store| {
             let parent = self.parent_id(store, ancestors)?;
             let id = self.resource_id(kind, &parent, ancestors, name);
             match store.get(&id) {
                 Some(r) if r.kind == kind => Ok(self.etag_response(200, store, r)),
-                _ => Err(ArmError::not_found(&type_path(&id), self.resource_group().as_deref())),
+                _ => Err(ArmError::not_found(
+                    &type_path(&id),
+                    self.resource_group().as_deref(),
+                )),
             }
         })
     }
 
-    fn list(&self, kind: Kind, _scope: &str, ancestors: &[String]) -> Result<Response, ArmError> {
-        let collection = key(&percent_decode(&self.req.path));
-        let items = self.app.read(|store| {
+    fn list(&self, kind: Kind, ancestors: &[String]) -> Result<Response, ArmError> {
+        let page = self.page_request()?;
+        let prefix = format!("{}/", key(&percent_decode(&self.req.path)));
+        let (values, last) = self.app.read(|store| {
             self.parent_id(store, ancestors)?;
-            Ok::<_, ArmError>(
-                store
-                    .resources
-                    .iter()
-                    .filter(|(k, r)| r.kind == kind && k.starts_with(&format!("{collection}/")))
-                    .map(|(k, r)| (k.clone(), store.render(r, &self.app.world)))
-                    .collect::<Vec<_>>(),
-            )
+            let items = store
+                .resources
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .filter(|(_, r)| r.kind == kind);
+            Ok::<_, ArmError>(page.select(items, |r| store.render(r, &self.app.world)))
         })?;
-        self.page(items)
+        Ok(self.page_response(values, last, &page))
     }
 
     fn list_managers_in_subscription(&self) -> Result<Response, ArmError> {
-        let prefix = format!("/subscriptions/{}/", self.scope_subscription().to_ascii_lowercase());
-        let items = self.app.read(|store| {
-            store
+        let page = self.page_request()?;
+        let prefix = format!(
+            "/subscriptions/{}/",
+            self.scope_subscription().to_ascii_lowercase()
+        );
+        let (values, last) = self.app.read(|store| {
+            let items = store
                 .resources
-                .iter()
-                .filter(|(k, r)| r.kind == Kind::NetworkManager && k.starts_with(&prefix))
-                .map(|(k, r)| (k.clone(), store.render(r, &self.app.world)))
-                .collect::<Vec<_>>()
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .filter(|(_, r)| r.kind == Kind::NetworkManager);
+            page.select(items, |r| store.render(r, &self.app.world))
         });
-        self.page(items)
+        Ok(self.page_response(values, last, &page))
     }
 
-    /// One page of a list: `$top` (1–20, default 20) items after `$skipToken`, with a
-    /// `nextLink` when more remain. Items come sorted by key; the token is the last key.
-    fn page(&self, items: Vec<(String, Value)>) -> Result<Response, ArmError> {
+    /// `$top` (1–20, default 20) and `$skipToken` of a list request.
+    fn page_request(&self) -> Result<PageRequest, ArmError> {
         let top = match self.req.query_param("$top") {
             None => MAX_PAGE,
             Some(t) => match t.parse::<usize>() {
@@ -534,25 +659,29 @@ impl Ctx<'_> {
                 .with_target("$skipToken")
             })?),
         };
-        let remaining: Vec<(String, Value)> = items
-            .into_iter()
-            .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
-            .collect();
-        let more = remaining.len() > top;
-        let page: Vec<(String, Value)> = remaining.into_iter().take(top).collect();
-        let mut body = json!({"value": page.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>()});
-        if more {
-            if let Some((last, _)) = page.last() {
-                body["nextLink"] = json!(format!(
-                    "{}{}?api-version={}&$top={top}&$skipToken={}",
-                    self.req.base_url,
-                    self.req.path,
-                    self.api_version,
-                    percent_encode(&encode_skip_token(last))
-                ));
-            }
+        Ok(PageRequest { top, after })
+    }
+
+    /// `{"value": [...], "nextLink": ...}`; `last` is the key of the page's last item when
+    /// more remain.
+    fn page_response(
+        &self,
+        values: Vec<Value>,
+        last: Option<String>,
+        page: &PageRequest,
+    ) -> Response {
+        let mut body = json!({ "value": values });
+        if let Some(last) = last {
+            body["nextLink"] = json!(format!(
+                "{}{}?api-version={}&$top={}&$skipToken={}",
+                self.req.base_url,
+                self.req.path,
+                self.api_version,
+                page.top,
+                percent_encode(&encode_skip_token(&last))
+            ));
         }
-        Ok(Response::json(200, &body))
+        Response::json(200, &body)
     }
 
     fn body(&self) -> Result<Value, ArmError> {
@@ -570,7 +699,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn put(&self, kind: Kind, _scope: &str, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
+    fn put(&self, kind: Kind, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
         if !valid_resource_name(name) {
             return Err(ArmError::bad_request(
                 "InvalidResourceName",
@@ -583,7 +712,11 @@ impl Ctx<'_> {
         if let Some(e) = validate::to_error(validate::validate(kind.definition(), &body)) {
             return Err(e);
         }
-        let properties = body.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        let properties = body
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let tenant = scope_tenant(&self.app.world, &self.path.scope)?;
         self.app.mutate_then(
             |store| {
@@ -591,14 +724,17 @@ impl Ctx<'_> {
                 let id = self.resource_id(kind, &parent, ancestors, name);
                 let k = key(&id);
                 let existing = store.resources.get(&k).cloned();
-                if let Some(e) = &existing {
-                    if e.deleting {
-                        return Err(ArmError::new(
-                            409,
-                            "AnotherOperationInProgress",
-                            format!("Another operation on this or dependent resource is in progress: resource '{}' is being deleted.", e.id),
-                        ));
-                    }
+                if let Some(e) = &existing
+                    && e.deleting
+                {
+                    return Err(ArmError::new(
+                        409,
+                        "AnotherOperationInProgress",
+                        format!(
+                            "Another operation on this or dependent resource is in progress: resource '{}' is being deleted.",
+                            e.id
+                        ),
+                    ));
                 }
                 self.check_preconditions(existing.as_ref())?;
                 let mut region = None;
@@ -651,7 +787,7 @@ impl Ctx<'_> {
                     parent: ancestors.last().map(|a| key(a)),
                     tenant: tenant.clone(),
                     resource_group: self.resource_group().unwrap_or_default(),
-                    location: body.get("location").and_then(Value::as_str).map(str::to_string),
+                    location: self.location(kind, &body),
                     tags: body.get("tags").cloned(),
                     properties: properties.clone(),
                     etag: format!("W/\"{}\"", new_guid()),
@@ -673,6 +809,28 @@ impl Ctx<'_> {
         )
     }
 
+    /// The manager's location: as sent, or — when the body has none, as the official
+    /// NetworkManagerPut example does — the resource group's. Child resources have none.
+    fn location(&self, kind: Kind, body: &Value) -> Option<String> {
+        if kind != Kind::NetworkManager {
+            return None;
+        }
+        body.get("location")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| match &self.path.scope {
+                Scope::ResourceGroup {
+                    subscription,
+                    resource_group,
+                } => self
+                    .app
+                    .world
+                    .resource_group(subscription, resource_group)
+                    .map(|(_, location)| location.clone()),
+                _ => None,
+            })
+    }
+
     fn check_preconditions(&self, existing: Option<&Resource>) -> Result<(), ArmError> {
         let failed = || {
             ArmError::new(
@@ -683,23 +841,35 @@ impl Ctx<'_> {
         };
         if let Some(if_match) = self.req.header("if-match") {
             let ok = match existing {
-                Some(e) => if_match.trim() == "*" || if_match.split(',').any(|t| t.trim() == e.etag),
+                Some(e) => {
+                    if_match.trim() == "*" || if_match.split(',').any(|t| t.trim() == e.etag)
+                }
                 None => false,
             };
             if !ok {
                 return Err(failed());
             }
         }
-        if let Some(if_none_match) = self.req.header("if-none-match") {
-            if if_none_match.trim() == "*" && existing.is_some() {
-                return Err(failed());
-            }
+        if let Some(if_none_match) = self.req.header("if-none-match")
+            && if_none_match.trim() == "*"
+            && existing.is_some()
+        {
+            return Err(failed());
         }
         Ok(())
     }
 
-    fn check_manager(&self, body: &Value, properties: &Map<String, Value>, tenant: &str) -> Result<(), ArmError> {
-        if body.get("location").and_then(Value::as_str).is_none_or(str::is_empty) {
+    fn check_manager(
+        &self,
+        body: &Value,
+        properties: &Map<String, Value>,
+        tenant: &str,
+    ) -> Result<(), ArmError> {
+        if body
+            .get("location")
+            .and_then(Value::as_str)
+            .is_some_and(str::is_empty)
+        {
             return Err(ArmError::bad_request(
                 "LocationRequired",
                 "The location property is required for this definition.",
@@ -712,7 +882,12 @@ impl Ctx<'_> {
             scopes
                 .get(name)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         for s in list("subscriptions") {
@@ -750,9 +925,18 @@ impl Ctx<'_> {
         existing: Option<&Resource>,
         properties: &Map<String, Value>,
     ) -> Result<(), ArmError> {
-        let Some(existing) = existing else { return Ok(()) };
-        let old = existing.properties.get("memberType").and_then(Value::as_str).unwrap_or("VirtualNetwork");
-        let new = properties.get("memberType").and_then(Value::as_str).unwrap_or("VirtualNetwork");
+        let Some(existing) = existing else {
+            return Ok(());
+        };
+        let old = existing
+            .properties
+            .get("memberType")
+            .and_then(Value::as_str)
+            .unwrap_or("VirtualNetwork");
+        let new = properties
+            .get("memberType")
+            .and_then(Value::as_str)
+            .unwrap_or("VirtualNetwork");
         if !old.eq_ignore_ascii_case(new) && store.children(group_key).next().is_some() {
             return Err(ArmError::bad_request(
                 "CannotChangeMemberTypeWithMembers",
@@ -833,7 +1017,10 @@ impl Ctx<'_> {
             ));
         }
         let network: &NetworkRef = if is_subnet {
-            world.subnet(resource_id).map(|(n, _)| n).ok_or_else(not_found)?
+            world
+                .subnet(resource_id)
+                .map(|(n, _)| n)
+                .ok_or_else(not_found)?
         } else {
             world.network(resource_id).ok_or_else(not_found)?
         };
@@ -843,7 +1030,11 @@ impl Ctx<'_> {
             .and_then(Value::as_str)
             .is_some_and(|t| t.eq_ignore_ascii_case("Subnet"));
         if wants_subnet != is_subnet {
-            let (expected, got) = if wants_subnet { ("Subnet", "virtual network") } else { ("VirtualNetwork", "subnet") };
+            let (expected, got) = if wants_subnet {
+                ("Subnet", "virtual network")
+            } else {
+                ("VirtualNetwork", "subnet")
+            };
             return Err(ArmError::bad_request(
                 "StaticMemberTypeMismatch",
                 format!(
@@ -874,9 +1065,17 @@ impl Ctx<'_> {
                         r.properties
                             .get("tenantId")
                             .and_then(Value::as_str)
-                            .is_some_and(|t| t.eq_ignore_ascii_case(world.tenant_id(&member_tenant)))
+                            .is_some_and(|t| {
+                                t.eq_ignore_ascii_case(world.tenant_id(&member_tenant))
+                            })
                     })
-                    .map(|r| format!("'{}' is {}", r.name, r.connection_state.as_deref().unwrap_or("Pending")))
+                    .map(|r| {
+                        format!(
+                            "'{}' is {}",
+                            r.name,
+                            r.connection_state.as_deref().unwrap_or("Pending")
+                        )
+                    })
                     .collect();
                 message.push_str(", or connect its tenant's scope with a scope connection and a network manager connection (state Connected)");
                 if !states.is_empty() {
@@ -884,7 +1083,10 @@ impl Ctx<'_> {
                 }
             }
             message.push('.');
-            return Err(ArmError::bad_request("ResourceNotInNetworkManagerScope", message).with_target("properties.resourceId"));
+            return Err(
+                ArmError::bad_request("ResourceNotInNetworkManagerScope", message)
+                    .with_target("properties.resourceId"),
+            );
         }
         Ok(network.network.location.clone())
     }
@@ -906,7 +1108,10 @@ impl Ctx<'_> {
         let k = key(resource_id);
         let parts: Vec<&str> = k.split('/').filter(|s| !s.is_empty()).collect();
         let shaped = matches!(parts.as_slice(), ["subscriptions", _])
-            || matches!(parts.as_slice(), ["providers", "microsoft.management", "managementgroups", _]);
+            || matches!(
+                parts.as_slice(),
+                ["providers", "microsoft.management", "managementgroups", _]
+            );
         if !shaped {
             return Err(invalid_property_id(resource_id, "properties.resourceId"));
         }
@@ -921,7 +1126,9 @@ impl Ctx<'_> {
             matches!(p.scope, Scope::ResourceGroup { .. })
                 && p.names_resource()
                 && p.type_chain() == ["networkmanagers"]
-                && p.namespace.as_deref().is_some_and(|n| n.eq_ignore_ascii_case("Microsoft.Network"))
+                && p.namespace
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case("Microsoft.Network"))
         });
         if !shaped {
             return Err(invalid_property_id(id, "properties.networkManagerId"));
@@ -929,7 +1136,7 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn patch(&self, _scope: &str, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
+    fn patch(&self, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
         let body = self.body()?;
         if let Some(e) = validate::to_error(validate::validate("PatchObject", &body)) {
             return Err(e);
@@ -960,7 +1167,7 @@ impl Ctx<'_> {
         )
     }
 
-    fn delete(&self, kind: Kind, _scope: &str, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
+    fn delete(&self, kind: Kind, ancestors: &[String], name: &str) -> Result<Response, ArmError> {
         let force = self
             .req
             .query_param("force")
@@ -1037,10 +1244,21 @@ impl Ctx<'_> {
         self.app.mutate(|store| {
             let now = now_ms();
             let op = store.operations.get_mut(&op_key).ok_or_else(|| {
-                ArmError::new(404, "OperationNotFound", format!("The operation '{id}' could not be found."))
+                ArmError::new(
+                    404,
+                    "OperationNotFound",
+                    format!("The operation '{id}' could not be found."),
+                )
             })?;
-            if !op.subscription.eq_ignore_ascii_case(&self.scope_subscription()) {
-                return Err(ArmError::new(404, "OperationNotFound", format!("The operation '{id}' could not be found.")));
+            if !op
+                .subscription
+                .eq_ignore_ascii_case(&self.scope_subscription())
+            {
+                return Err(ArmError::new(
+                    404,
+                    "OperationNotFound",
+                    format!("The operation '{id}' could not be found."),
+                ));
             }
             if op.done {
                 return Ok(Response::empty(204));
@@ -1070,14 +1288,18 @@ impl Ctx<'_> {
                 Ok(Response::json(200, &render_network(n)))
             }
             None => {
-                let items = self
+                let page = self.page_request()?;
+                let mut items: Vec<(String, &NetworkRef)> = self
                     .app
                     .world
                     .networks_in(&sub, &rg)
                     .into_iter()
-                    .map(|n| (key(&n.id), render_network(n)))
+                    .map(|n| (key(&n.id), n))
                     .collect();
-                self.page(items)
+                items.sort_by(|a, b| a.0.cmp(&b.0));
+                let (values, last) =
+                    page.select(items.iter().map(|(k, n)| (k, *n)), render_network);
+                Ok(self.page_response(values, last, &page))
             }
         }
     }
@@ -1085,8 +1307,9 @@ impl Ctx<'_> {
     fn subnets(&self, network: &str, name: Option<&str>) -> Result<Response, ArmError> {
         let sub = self.scope_subscription();
         let rg = self.resource_group().unwrap_or_default();
-        let network_id =
-            format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{network}");
+        let network_id = format!(
+            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{network}"
+        );
         let n = self
             .app
             .world
@@ -1099,19 +1322,58 @@ impl Ctx<'_> {
                     .subnets
                     .iter()
                     .find(|s| s.name.eq_ignore_ascii_case(name))
-                    .ok_or_else(|| ArmError::not_found(&type_path(&format!("{network_id}/subnets/{name}")), Some(&rg)))?;
+                    .ok_or_else(|| {
+                        ArmError::not_found(
+                            &type_path(&format!("{network_id}/subnets/{name}")),
+                            Some(&rg),
+                        )
+                    })?;
                 Ok(Response::json(200, &render_subnet(n, s)))
             }
             None => {
-                let items = n
+                let page = self.page_request()?;
+                let mut items: Vec<(String, &super::world::Subnet)> = n
                     .network
                     .subnets
                     .iter()
-                    .map(|s| (key(&n.subnet_id(s)), render_subnet(n, s)))
+                    .map(|s| (key(&n.subnet_id(s)), s))
                     .collect();
-                self.page(items)
+                items.sort_by(|a, b| a.0.cmp(&b.0));
+                let (values, last) =
+                    page.select(items.iter().map(|(k, s)| (k, *s)), |s| render_subnet(n, s));
+                Ok(self.page_response(values, last, &page))
             }
         }
+    }
+}
+
+/// One list request's paging: `top` items with keys after `after`.
+struct PageRequest {
+    top: usize,
+    after: Option<String>,
+}
+
+impl PageRequest {
+    /// Renders the page's items (given in key order) and returns the last key when more
+    /// remain (for `nextLink`). Only the page's items are rendered.
+    fn select<'a, T>(
+        &self,
+        items: impl Iterator<Item = (&'a String, T)>,
+        render: impl Fn(T) -> Value,
+    ) -> (Vec<Value>, Option<String>) {
+        let mut values = Vec::new();
+        let mut last: Option<&String> = None;
+        for (k, item) in items {
+            if self.after.as_ref().is_some_and(|a| k <= a) {
+                continue;
+            }
+            if values.len() == self.top {
+                return (values, last.cloned());
+            }
+            last = Some(k);
+            values.push(render(item));
+        }
+        (values, None)
     }
 }
 
@@ -1136,15 +1398,18 @@ fn invalid_property_id(value: &str, target: &str) -> ArmError {
 
 /// Finishes a long-running delete: removes the resource and what is below it.
 fn complete_operation(store: &mut Store, op_key: &str) {
-    let Some(op) = store.operations.get_mut(op_key) else { return };
+    let Some(op) = store.operations.get_mut(op_key) else {
+        return;
+    };
     op.done = true;
+    op.done_at_ms = op.done_at_ms.min(now_ms());
     let resource_key = op.resource_key.clone();
     store.remove_tree(&resource_key);
 }
 
 /// Completes the operations whose time is up (so a client that never polls still sees the
 /// resource go). Returns true when something changed.
-pub fn settle_operations(store: &mut Store, _world: &WorldIndex, _all: bool) -> bool {
+pub fn settle_operations(store: &mut Store) -> bool {
     let now = now_ms();
     let due: Vec<String> = store
         .operations
@@ -1155,8 +1420,16 @@ pub fn settle_operations(store: &mut Store, _world: &WorldIndex, _all: bool) -> 
     for k in &due {
         complete_operation(store, k);
     }
-    !due.is_empty()
+    // Finished operations answer 204 for a while, then are forgotten.
+    let before = store.operations.len();
+    store
+        .operations
+        .retain(|_, o| !o.done || o.done_at_ms + OPERATION_RETENTION_MS > now);
+    !due.is_empty() || store.operations.len() != before
 }
+
+/// How long a finished operation's status URL keeps answering 204 (then 404).
+const OPERATION_RETENTION_MS: i64 = 10 * 60 * 1000;
 
 fn encode_skip_token(last_key: &str) -> String {
     use base64::Engine;
@@ -1165,7 +1438,9 @@ fn encode_skip_token(last_key: &str) -> String {
 
 fn decode_skip_token(token: &str) -> Option<String> {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 
@@ -1200,6 +1475,85 @@ fn render_subnet(n: &NetworkRef, s: &super::world::Subnet) -> Value {
 mod tests {
     use super::*;
 
+    use crate::emulator::app::LroSettings;
+    use crate::emulator::faults::FaultInjector;
+    use crate::emulator::world::World;
+
+    fn app() -> App {
+        App::new(
+            World::default_world(),
+            None,
+            FaultInjector::default(),
+            LroSettings::default(),
+        )
+        .unwrap()
+    }
+
+    fn get(path: &str, token: &str) -> Request {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        Request {
+            method: http::Method::GET,
+            path: path.to_string(),
+            query: "api-version=2026-03-01".to_string(),
+            headers,
+            body: bytes::Bytes::new(),
+            base_url: "https://127.0.0.1:1".to_string(),
+        }
+    }
+
+    fn token(app: &App, exp: i64, aud: &str) -> String {
+        let p = &app.world.world.principals["admin"];
+        app.signer.sign(&Claims {
+            iss: "x".into(),
+            aud: aud.into(),
+            exp,
+            tid: app.world.world.tenants["central"].tenant_id.clone(),
+            oid: p.object_id.clone(),
+            appid: p.client_id.clone(),
+            ..Claims::default()
+        })
+    }
+
+    #[test]
+    fn expired_tokens_are_refused_with_arm_code() {
+        let app = app();
+        let sub = &app.world.world.tenants["central"].subscriptions[0].subscription_id;
+        let path = format!("/subscriptions/{sub}/providers/Microsoft.Network/networkManagers");
+        let mut info = CallInfo::default();
+        let expired = handle(
+            &app,
+            &get(
+                &path,
+                &token(&app, now() - 10, "https://management.azure.com/"),
+            ),
+            &mut info,
+        );
+        assert_eq!(expired.status, 401);
+        let body: Value = serde_json::from_slice(&expired.body).unwrap();
+        assert_eq!(body["error"]["code"], "ExpiredAuthenticationToken");
+        assert!(expired.headers.iter().any(|(n, _)| n == "WWW-Authenticate"));
+        let valid = handle(
+            &app,
+            &get(
+                &path,
+                &token(&app, now() + 60, "https://management.azure.com/"),
+            ),
+            &mut info,
+        );
+        assert_eq!(valid.status, 200);
+        assert_eq!(info.principal.as_deref(), Some("admin"));
+        let wrong_audience = handle(
+            &app,
+            &get(
+                &path,
+                &token(&app, now() + 60, "https://graph.microsoft.com/"),
+            ),
+            &mut info,
+        );
+        assert_eq!(wrong_audience.status, 401);
+    }
+
     #[test]
     fn skip_tokens_round_trip() {
         let k = "/subscriptions/x/resourcegroups/rg/providers/microsoft.network/networkmanagers/a";
@@ -1217,7 +1571,8 @@ mod tests {
 
     #[test]
     fn resolves_every_resource_type() {
-        let base = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm";
+        let base =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm";
         let kinds = [
             (base.to_string(), Some(Kind::NetworkManager)),
             (format!("{base}/networkGroups/g"), Some(Kind::NetworkGroup)),
@@ -1250,7 +1605,9 @@ mod tests {
     #[test]
     fn type_paths() {
         assert_eq!(
-            type_path("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/networkGroups/g"),
+            type_path(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/networkGroups/g"
+            ),
             "Microsoft.Network/networkManagers/nm/networkGroups/g"
         );
     }

@@ -106,7 +106,10 @@ pub fn oidc_token(app: &App, req: &Request) -> Response {
         ..Claims::default()
     };
     let token = app.signer.sign(&claims);
-    Response::json(200, &json!({"value": token, "oidcToken": token, "count": 1}))
+    Response::json(
+        200,
+        &json!({"value": token, "oidcToken": token, "count": 1}),
+    )
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token`.
@@ -117,9 +120,18 @@ pub fn token(app: &App, req: &Request, tenant: &str, info: &mut CallInfo) -> Res
     }
 }
 
-fn issue(app: &App, req: &Request, tenant_segment: &str, info: &mut CallInfo) -> Result<serde_json::Value, EntraError> {
+fn issue(
+    app: &App,
+    req: &Request,
+    tenant_segment: &str,
+    info: &mut CallInfo,
+) -> Result<serde_json::Value, EntraError> {
     let form = parse_query(&String::from_utf8_lossy(&req.body));
-    let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let get = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let Some(tenant) = app.world.tenant_by_id(tenant_segment).cloned() else {
         return Err(EntraError::new(
             400,
@@ -174,7 +186,10 @@ fn issue(app: &App, req: &Request, tenant_segment: &str, info: &mut CallInfo) ->
             ),
         )
     };
-    let (name, principal) = app.world.principal_by_client_id(client_id).ok_or_else(not_found)?;
+    let (name, principal) = app
+        .world
+        .principal_by_client_id(client_id)
+        .ok_or_else(not_found)?;
     if principal.home_tenant != tenant && !principal.guest_tenants.contains(&tenant) {
         return Err(not_found());
     }
@@ -234,8 +249,13 @@ fn issue(app: &App, req: &Request, tenant_segment: &str, info: &mut CallInfo) ->
 /// trusts (the emulator's own `/oidc` issuer unless the world names another, in which case
 /// the signature cannot be checked and only iss/sub/aud/exp are), with matching subject and
 /// audience.
-fn check_assertion(app: &App, principal: &super::world::Principal, assertion: &str) -> Result<(), EntraError> {
-    let invalid = |code: u32, message: String| EntraError::new(401, "invalid_client", code, message);
+fn check_assertion(
+    app: &App,
+    principal: &super::world::Principal,
+    assertion: &str,
+) -> Result<(), EntraError> {
+    let invalid =
+        |code: u32, message: String| EntraError::new(401, "invalid_client", code, message);
     let claims = peek_claims(assertion)
         .ok_or_else(|| invalid(50027, "JWT token is invalid or malformed.".into()))?;
     let own_issuer = app
@@ -251,35 +271,60 @@ fn check_assertion(app: &App, principal: &super::world::Principal, assertion: &s
         })
         .collect();
     if trusted.is_empty() {
+        // A self-issued assertion (iss = sub = client ID) is a certificate credential; the
+        // emulator registers no certificates, so it is refused like an unknown issuer.
+        let hint = if claims.iss.eq_ignore_ascii_case(&principal.client_id) {
+            " No certificate credential is registered for this application in the emulator; use a client secret or a federated (OIDC) credential."
+        } else {
+            ""
+        };
         return Err(invalid(
             700211,
-            format!("No matching federated identity record found for presented assertion issuer '{}'.", claims.iss),
+            format!(
+                "No matching federated identity record found for presented assertion issuer '{}'.{hint}",
+                claims.iss
+            ),
         ));
     }
     if own_issuer {
         match app.signer.verify(assertion, now()) {
             Ok(_) => {}
             Err(JwtError::Expired(_)) | Err(JwtError::NotYetValid(_)) => {
-                return Err(invalid(700024, "Client assertion is not within its valid time range.".into()));
+                return Err(invalid(
+                    700024,
+                    "Client assertion is not within its valid time range.".into(),
+                ));
             }
             Err(_) => {
-                return Err(invalid(700027, "Client assertion failed signature validation.".into()));
+                return Err(invalid(
+                    700027,
+                    "Client assertion failed signature validation.".into(),
+                ));
             }
         }
     } else if claims.exp <= now() {
-        return Err(invalid(700024, "Client assertion is not within its valid time range.".into()));
+        return Err(invalid(
+            700024,
+            "Client assertion is not within its valid time range.".into(),
+        ));
     }
     let with_subject: Vec<_> = trusted.iter().filter(|f| f.subject == claims.sub).collect();
     if with_subject.is_empty() {
         return Err(invalid(
             700213,
-            format!("No matching federated identity record found for presented assertion subject '{}'.", claims.sub),
+            format!(
+                "No matching federated identity record found for presented assertion subject '{}'.",
+                claims.sub
+            ),
         ));
     }
     if !with_subject.iter().any(|f| f.audience == claims.aud) {
         return Err(invalid(
             700212,
-            format!("No matching federated identity record found for presented assertion audience '{}'.", claims.aud),
+            format!(
+                "No matching federated identity record found for presented assertion audience '{}'.",
+                claims.aud
+            ),
         ));
     }
     Ok(())
@@ -288,4 +333,3 @@ fn check_assertion(app: &App, principal: &super::world::Principal, assertion: &s
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
-

@@ -103,7 +103,10 @@ pub struct Decision {
 pub enum Outcome {
     #[default]
     Proceed,
-    Status { status: u16, retry_after: Option<u64> },
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
     Drop,
 }
 
@@ -137,15 +140,14 @@ impl FaultInjector {
             if actions != 1 {
                 return Err(bad("give exactly one of status, drop, latency_ms"));
             }
-            if let Some(rate) = rule.rate {
-                if !(0.0..=1.0).contains(&rate) {
-                    return Err(bad("rate must be between 0 and 1"));
-                }
+            if rule.rate.is_some_and(|rate| !(0.0..=1.0).contains(&rate)) {
+                return Err(bad("rate must be between 0 and 1"));
             }
-            if let Some(status) = rule.status {
-                if !(400..=599).contains(&status) {
-                    return Err(bad("status must be between 400 and 599"));
-                }
+            if rule
+                .status
+                .is_some_and(|status| !(400..=599).contains(&status))
+            {
+                return Err(bad("status must be between 400 and 599"));
             }
             let path = match &rule.path {
                 Some(p) => Some(
@@ -265,9 +267,18 @@ mod tests {
         assert_eq!(
             statuses,
             vec![
-                Outcome::Status { status: 429, retry_after: Some(1) },
-                Outcome::Status { status: 429, retry_after: Some(1) },
-                Outcome::Status { status: 503, retry_after: Some(1) },
+                Outcome::Status {
+                    status: 429,
+                    retry_after: Some(1)
+                },
+                Outcome::Status {
+                    status: 429,
+                    retry_after: Some(1)
+                },
+                Outcome::Status {
+                    status: 503,
+                    retry_after: Some(1)
+                },
                 Outcome::Proceed
             ]
         );
@@ -283,14 +294,18 @@ mod tests {
             r#"{"rules": [{"path": "(", "status": 500}]}"#,
             r#"{"rules": [{}]}"#,
         ] {
-            assert!(FaultInjector::new(FaultSpec::parse(bad).unwrap()).is_err(), "{bad}");
+            assert!(
+                FaultInjector::new(FaultSpec::parse(bad).unwrap()).is_err(),
+                "{bad}"
+            );
         }
         assert!(FaultSpec::parse(r#"{"rulez": []}"#).is_err());
     }
 
     #[test]
     fn rates_are_deterministic_per_seed_and_roughly_right() {
-        let spec = FaultSpec::parse(r#"{"seed": 7, "rules": [{"rate": 0.3, "status": 429}]}"#).unwrap();
+        let spec =
+            FaultSpec::parse(r#"{"seed": 7, "rules": [{"rate": 0.3, "status": 429}]}"#).unwrap();
         let run = |spec: FaultSpec| -> Vec<bool> {
             let mut f = FaultInjector::new(spec).unwrap();
             (0..1000)
@@ -312,8 +327,20 @@ mod tests {
         let mut f = FaultInjector::new(spec).unwrap();
         let d = f.decide("PUT", "/x/staticMembers/a");
         assert_eq!(d.latency_ms, 12);
-        assert_eq!(d.outcome, Outcome::Status { status: 500, retry_after: None });
-        assert_eq!(f.decide("GET", "/x/staticMembers/a").outcome, Outcome::Proceed);
-        assert_eq!(f.decide("PUT", "/x/networkGroups/a").outcome, Outcome::Proceed);
+        assert_eq!(
+            d.outcome,
+            Outcome::Status {
+                status: 500,
+                retry_after: None
+            }
+        );
+        assert_eq!(
+            f.decide("GET", "/x/staticMembers/a").outcome,
+            Outcome::Proceed
+        );
+        assert_eq!(
+            f.decide("PUT", "/x/networkGroups/a").outcome,
+            Outcome::Proceed
+        );
     }
 }

@@ -170,6 +170,54 @@ impl Emulator {
         }
     }
 
+    /// One ARM call: `path` may carry a query; `api-version=2026-03-01` is appended when it
+    /// has none. `auxiliary` tokens go into `x-ms-authorization-auxiliary`.
+    pub async fn arm(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        auxiliary: &[&str],
+        body: Option<&serde_json::Value>,
+    ) -> Result<ArmResponse, HarnessError> {
+        let url = if path.contains("api-version=") {
+            self.url(path)
+        } else if path.contains('?') {
+            self.url(&format!("{path}&api-version=2026-03-01"))
+        } else {
+            self.url(&format!("{path}?api-version=2026-03-01"))
+        };
+        let mut request = self.client.request(method, url);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if !auxiliary.is_empty() {
+            let value: Vec<String> = auxiliary.iter().map(|t| format!("Bearer {t}")).collect();
+            request = request.header("x-ms-authorization-auxiliary", value.join(", "));
+        }
+        if let Some(b) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b).unwrap_or_default());
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let body = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            })
+        };
+        Ok(ArmResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
     /// Stops the process (also done on drop).
     pub fn stop(&mut self) {
         let _ = self.child.kill();
@@ -180,6 +228,25 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A response, read whole (`body` is `Null` when empty).
+#[derive(Debug, Clone)]
+pub struct ArmResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl ArmResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `error.code` of a CloudError body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
     }
 }
 

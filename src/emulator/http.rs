@@ -49,7 +49,10 @@ impl Response {
     pub fn json(status: u16, body: &Value) -> Response {
         Response {
             status,
-            headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
             body: Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
         }
     }
@@ -74,10 +77,16 @@ pub struct ArmError {
     pub status: u16,
     pub code: String,
     pub message: String,
-    pub target: Option<String>,
-    pub details: Vec<ArmError>,
+    /// Rarely set parts, boxed to keep `Result<_, ArmError>` small.
+    extra: Option<Box<ErrorExtra>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct ErrorExtra {
+    target: Option<String>,
+    details: Vec<ArmError>,
     /// Extra headers (`WWW-Authenticate`, `Retry-After`).
-    pub headers: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
 }
 
 impl ArmError {
@@ -86,36 +95,58 @@ impl ArmError {
             status,
             code: code.to_string(),
             message: message.into(),
-            target: None,
-            details: Vec::new(),
-            headers: Vec::new(),
+            extra: None,
         }
     }
 
+    fn extra_mut(&mut self) -> &mut ErrorExtra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
     pub fn with_target(mut self, target: impl Into<String>) -> ArmError {
-        self.target = Some(target.into());
+        self.extra_mut().target = Some(target.into());
         self
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> ArmError {
-        self.headers.push((name.to_string(), value.into()));
+        self.extra_mut()
+            .headers
+            .push((name.to_string(), value.into()));
         self
+    }
+
+    pub fn with_details(mut self, details: Vec<ArmError>) -> ArmError {
+        self.extra_mut().details = details;
+        self
+    }
+
+    pub fn target(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.target.as_deref())
+    }
+
+    pub fn details(&self) -> &[ArmError] {
+        self.extra
+            .as_ref()
+            .map(|e| e.details.as_slice())
+            .unwrap_or(&[])
     }
 
     fn body_json(&self) -> Value {
         let mut body = json!({"code": self.code, "message": self.message});
-        if let Some(t) = &self.target {
+        if let Some(t) = self.target() {
             body["target"] = json!(t);
         }
-        if !self.details.is_empty() {
-            body["details"] = Value::Array(self.details.iter().map(|d| d.body_json()).collect());
+        if !self.details().is_empty() {
+            body["details"] = Value::Array(self.details().iter().map(|d| d.body_json()).collect());
         }
         body
     }
 
     pub fn into_response(self) -> Response {
         let mut r = Response::json(self.status, &json!({"error": self.body_json()}));
-        r.headers.extend(self.headers.iter().cloned());
+        if let Some(extra) = &self.extra {
+            r.headers.extend(extra.headers.iter().cloned());
+        }
         r.headers
             .push(("x-ms-failure-cause".into(), "gateway".into()));
         r
@@ -159,7 +190,12 @@ pub struct EntraError {
 }
 
 impl EntraError {
-    pub fn new(status: u16, error: &'static str, code: u32, description: impl Into<String>) -> Self {
+    pub fn new(
+        status: u16,
+        error: &'static str,
+        code: u32,
+        description: impl Into<String>,
+    ) -> Self {
         EntraError {
             status,
             error,
@@ -197,9 +233,10 @@ mod tests {
 
     #[test]
     fn cloud_error_shape() {
-        let mut e = ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request.");
-        e.details
-            .push(ArmError::bad_request("X", "y").with_target("properties.a"));
+        let e = ArmError::bad_request("InvalidRequestFormat", "Cannot parse the request.")
+            .with_details(vec![
+                ArmError::bad_request("X", "y").with_target("properties.a"),
+            ]);
         let r = e.into_response();
         assert_eq!(r.status, 400);
         let v: Value = serde_json::from_slice(&r.body).unwrap();
@@ -209,11 +246,21 @@ mod tests {
 
     #[test]
     fn entra_error_shape() {
-        let r = EntraError::new(401, "invalid_client", 7000215, "Invalid client secret provided.")
-            .into_response();
+        let r = EntraError::new(
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided.",
+        )
+        .into_response();
         let v: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(v["error"], "invalid_client");
         assert_eq!(v["error_codes"][0], 7000215);
-        assert!(v["error_description"].as_str().unwrap().starts_with("AADSTS7000215: "));
+        assert!(
+            v["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with("AADSTS7000215: ")
+        );
     }
 }

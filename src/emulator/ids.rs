@@ -37,9 +37,16 @@ pub fn key(id: &str) -> String {
 /// Where an ARM resource lives above the resource provider segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    Subscription { subscription: String },
-    ResourceGroup { subscription: String, resource_group: String },
-    ManagementGroup { management_group: String },
+    Subscription {
+        subscription: String,
+    },
+    ResourceGroup {
+        subscription: String,
+        resource_group: String,
+    },
+    ManagementGroup {
+        management_group: String,
+    },
 }
 
 /// An ARM request path below `/subscriptions/...` or `/providers/Microsoft.Management/...`:

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The claims of an emulator-issued token. Access tokens fill `tid`/`oid`/`appid`; OIDC
 /// (federated) tokens only need `iss`/`sub`/`aud`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Claims {
     pub iss: String,
     pub sub: String,
@@ -73,7 +74,8 @@ impl Signer {
     /// Verifies signature and lifetime at `now` (seconds since the epoch).
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, JwtError> {
         let mut parts = token.trim().split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(JwtError::Malformed);
         };
@@ -133,7 +135,10 @@ mod tests {
         let s = Signer::new(b"k");
         let t = s.sign(&claims(100));
         assert_eq!(s.verify(&t, 100), Err(JwtError::Expired(100)));
-        assert_eq!(Signer::new(b"other").verify(&t, 1), Err(JwtError::BadSignature));
+        assert_eq!(
+            Signer::new(b"other").verify(&t, 1),
+            Err(JwtError::BadSignature)
+        );
         let forged = format!(
             "{}.{}.{}",
             t.split('.').next().unwrap(),

@@ -108,15 +108,15 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Sta
             "--faults" => options.faults = Some(value()?),
             "--lro-polls" => {
                 let v = value()?;
-                options.lro_polls = v
-                    .parse()
-                    .map_err(|_| StartError::Usage(format!("--lro-polls: {v:?} is not a number")))?;
+                options.lro_polls = v.parse().map_err(|_| {
+                    StartError::Usage(format!("--lro-polls: {v:?} is not a number"))
+                })?;
             }
             "--lro-max-ms" => {
                 let v = value()?;
-                options.lro_max_ms = v
-                    .parse()
-                    .map_err(|_| StartError::Usage(format!("--lro-max-ms: {v:?} is not a number")))?;
+                options.lro_max_ms = v.parse().map_err(|_| {
+                    StartError::Usage(format!("--lro-max-ms: {v:?} is not a number"))
+                })?;
             }
             other => return Err(StartError::Usage(format!("unknown argument {other:?}"))),
         }
@@ -133,7 +133,8 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let faults = match &options.faults {
         Some(spec) => {
             let text = match spec.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path).map_err(io(format!("cannot read fault spec {path}")))?,
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(io(format!("cannot read fault spec {path}")))?,
                 None => spec.clone(),
             };
             faults::FaultInjector::new(faults::FaultSpec::parse(&text)?)?
@@ -153,7 +154,10 @@ pub async fn run(options: Options) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(io(format!("cannot listen on {}", options.listen)))?;
-    let port = listener.local_addr().map_err(io("cannot read the bound address"))?.port();
+    let port = listener
+        .local_addr()
+        .map_err(io("cannot read the bound address"))?
+        .port();
     app.set_port(port);
 
     let dir = match &options.ready_file {
@@ -165,13 +169,16 @@ pub async fn run(options: Options) -> Result<(), StartError> {
         None => std::env::temp_dir().join(format!("avnm-arm-emulator-{}", std::process::id())),
     };
     std::fs::create_dir_all(&dir).map_err(io(format!("cannot create {}", dir.display())))?;
-    let dir = std::fs::canonicalize(&dir).map_err(io(format!("cannot resolve {}", dir.display())))?;
+    let dir =
+        std::fs::canonicalize(&dir).map_err(io(format!("cannot resolve {}", dir.display())))?;
     let ca_file = dir.join("ca.pem");
-    app::write_atomically(&ca_file, identity.ca_pem.as_bytes()).map_err(io(format!("cannot write {}", ca_file.display())))?;
+    app::write_atomically(&ca_file, identity.ca_pem.as_bytes())
+        .map_err(io(format!("cannot write {}", ca_file.display())))?;
     let ready = app.ready_info(port, &ca_file);
     let line = serde_json::to_string(&ready).unwrap_or_default();
     if let Some(path) = &options.ready_file {
-        app::write_atomically(path, line.as_bytes()).map_err(io(format!("cannot write {}", path.display())))?;
+        app::write_atomically(path, line.as_bytes())
+            .map_err(io(format!("cannot write {}", path.display())))?;
     }
     {
         use std::io::Write;
@@ -233,9 +240,18 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_incomplete_flags() {
-        assert!(matches!(parse_args(args(&["--bogus"])), Err(StartError::Usage(_))));
-        assert!(matches!(parse_args(args(&["--listen"])), Err(StartError::Usage(_))));
-        assert!(matches!(parse_args(args(&["--lro-polls", "x"])), Err(StartError::Usage(_))));
+        assert!(matches!(
+            parse_args(args(&["--bogus"])),
+            Err(StartError::Usage(_))
+        ));
+        assert!(matches!(
+            parse_args(args(&["--listen"])),
+            Err(StartError::Usage(_))
+        ));
+        assert!(matches!(
+            parse_args(args(&["--lro-polls", "x"])),
+            Err(StartError::Usage(_))
+        ));
         assert_eq!(parse_args(Vec::new()).unwrap(), Options::default());
     }
 }

@@ -24,7 +24,11 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 struct Dropped;
 
 /// Serves until the listener fails.
-pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
     let acceptor = TlsAcceptor::from(tls);
     loop {
         let (stream, _peer) = match listener.accept().await {
@@ -52,11 +56,16 @@ pub async fn serve(app: Arc<App>, listener: TcpListener, tls: Arc<rustls::Server
 
 fn is_transient(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
-    matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock)
-        || e.raw_os_error() == Some(24) // EMFILE: too many open files; wait for some to close
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
+    ) || e.raw_os_error() == Some(24) // EMFILE: too many open files; wait for some to close
 }
 
-async fn respond(app: Arc<App>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+async fn respond(
+    app: Arc<App>,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
     let host = parts
         .headers
@@ -68,7 +77,12 @@ async fn respond(app: Arc<App>, req: hyper::Request<Incoming>) -> Result<hyper::
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            let r = ArmError::new(413, "RequestEntityTooLarge", "The request body is too large.").into_response();
+            let r = ArmError::new(
+                413,
+                "RequestEntityTooLarge",
+                "The request body is too large.",
+            )
+            .into_response();
             return Ok(to_hyper(r));
         }
     };

@@ -155,7 +155,10 @@ pub fn timestamp_now() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -168,22 +171,32 @@ impl Store {
         self.resources.get(&key(id))
     }
 
-    /// Direct children of a stored resource, in key order.
+    /// Direct children of a stored resource, in key order (a range scan: children's keys
+    /// extend their parent's).
     pub fn children<'a>(&'a self, parent_key: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        let prefix = format!("{parent_key}/");
         self.resources
-            .values()
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, r)| r)
             .filter(move |r| r.parent.as_deref() == Some(parent_key))
     }
 
     /// Removes a resource and everything below it; returns how many were removed.
     pub fn remove_tree(&mut self, resource_key: &str) -> usize {
         let prefix = format!("{resource_key}/");
-        let doomed: Vec<String> = self
+        // Descendants' keys all start with `key/` and so are contiguous in the map (keys
+        // like `key-2` sort between `key` and `key/`, hence two steps).
+        let mut doomed: Vec<String> = self
             .resources
-            .keys()
-            .filter(|k| *k == resource_key || k.starts_with(&prefix))
+            .range(prefix.clone()..)
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(&prefix))
             .cloned()
             .collect();
+        if self.resources.contains_key(resource_key) {
+            doomed.push(resource_key.to_string());
+        }
         for k in &doomed {
             self.resources.remove(k);
         }
@@ -199,7 +212,11 @@ impl Store {
     pub fn recompute_connections(&mut self, world: &WorldIndex) {
         // Claims: scope key → [(manager key, accesses)], starting with each manager's own scopes.
         let mut claims: BTreeMap<String, Vec<(String, BTreeSet<String>)>> = BTreeMap::new();
-        for r in self.resources.values().filter(|r| r.kind == Kind::NetworkManager) {
+        for r in self
+            .resources
+            .values()
+            .filter(|r| r.kind == Kind::NetworkManager)
+        {
             let accesses = scope_accesses(r);
             for scope in own_scopes(r) {
                 claims
@@ -221,7 +238,11 @@ impl Store {
                 (
                     key(&r.id),
                     connection_scope(r),
-                    key(r.properties.get("networkManagerId").and_then(Value::as_str).unwrap_or("")),
+                    key(r
+                        .properties
+                        .get("networkManagerId")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")),
                 )
             })
             .collect();
@@ -235,7 +256,11 @@ impl Store {
         let mut nc_states: BTreeMap<String, String> = BTreeMap::new();
         for sc in scope_connections {
             let manager = sc.parent.clone().unwrap_or_default();
-            let scope = key(sc.properties.get("resourceId").and_then(Value::as_str).unwrap_or(""));
+            let scope = key(sc
+                .properties
+                .get("resourceId")
+                .and_then(Value::as_str)
+                .unwrap_or(""));
             let tenant_ok = sc
                 .properties
                 .get("tenantId")
@@ -248,7 +273,11 @@ impl Store {
                 .map(|(k, _, _)| k)
                 .collect();
             let state = if matching.is_empty() {
-                if sc.was_connected { "Revoked" } else { "Pending" }
+                if sc.was_connected {
+                    "Revoked"
+                } else {
+                    "Pending"
+                }
             } else {
                 let accesses = self
                     .resources
@@ -270,7 +299,9 @@ impl Store {
                 }
             };
             for k in matching {
-                let entry = nc_states.entry(k.clone()).or_insert_with(|| "Pending".into());
+                let entry = nc_states
+                    .entry(k.clone())
+                    .or_insert_with(|| "Pending".into());
                 if state == "Connected" || entry == "Pending" {
                     *entry = state.to_string();
                 }
@@ -470,7 +501,13 @@ mod tests {
     use super::*;
     use crate::emulator::world::World;
 
-    fn resource(kind: Kind, id: &str, parent: Option<&str>, properties: Value, seq: u64) -> Resource {
+    fn resource(
+        kind: Kind,
+        id: &str,
+        parent: Option<&str>,
+        properties: Value,
+        seq: u64,
+    ) -> Resource {
         Resource {
             kind,
             id: id.to_string(),
@@ -506,7 +543,9 @@ mod tests {
 
     fn fixture() -> Fixture {
         let world = WorldIndex::new(World::default_world());
-        let target_sub = world.world.tenants["target"].subscriptions[0].subscription_id.clone();
+        let target_sub = world.world.tenants["target"].subscriptions[0]
+            .subscription_id
+            .clone();
         let target_tenant = world.world.tenants["target"].tenant_id.clone();
         Fixture {
             world,
@@ -517,7 +556,9 @@ mod tests {
     }
 
     fn add_manager(f: &mut Fixture, name: &str, access: &str, seq: u64) -> String {
-        let id = format!("/subscriptions/c/resourceGroups/rg/providers/Microsoft.Network/networkManagers/{name}");
+        let id = format!(
+            "/subscriptions/c/resourceGroups/rg/providers/Microsoft.Network/networkManagers/{name}"
+        );
         f.store.resources.insert(
             key(&id),
             resource(
@@ -581,7 +622,10 @@ mod tests {
         assert_eq!(state(&f, &nc), "Connected");
         let scopes = f.store.cross_tenant_scopes(&key(&m), &f.world);
         assert_eq!(scopes[0]["tenantId"], json!(f.target_tenant));
-        assert_eq!(scopes[0]["subscriptions"][0], json!(format!("/subscriptions/{}", f.target_sub)));
+        assert_eq!(
+            scopes[0]["subscriptions"][0],
+            json!(format!("/subscriptions/{}", f.target_sub))
+        );
         f.store.remove_tree(&key(&nc));
         f.store.recompute_connections(&f.world);
         assert_eq!(state(&f, &sc), "Revoked");
@@ -629,7 +673,10 @@ mod tests {
             .get_mut(&key(&sc))
             .unwrap()
             .properties
-            .insert("tenantId".into(), json!(f.world.world.tenants["central"].tenant_id));
+            .insert(
+                "tenantId".into(),
+                json!(f.world.world.tenants["central"].tenant_id),
+            );
         add_connection(&mut f, "c", &m, 3);
         f.store.recompute_connections(&f.world);
         assert_eq!(state(&f, &sc), "Pending");
@@ -639,9 +686,12 @@ mod tests {
     fn remove_tree_removes_descendants_only() {
         let mut f = fixture();
         let m1 = add_manager(&mut f, "nm", "Connectivity", 1);
-        let m2 = add_manager(&mut f, "nm2", "Connectivity", 2);
+        let m2 = add_manager(&mut f, "nm-2", "Connectivity", 2);
         add_scope_connection(&mut f, &m1, 3);
+        add_scope_connection(&mut f, &m2, 4);
+        assert_eq!(f.store.children(&key(&m1)).count(), 1);
         assert_eq!(f.store.remove_tree(&key(&m1)), 2);
         assert!(f.store.get(&m2).is_some());
+        assert_eq!(f.store.children(&key(&m2)).count(), 1);
     }
 }

@@ -150,7 +150,8 @@ impl World {
             let tenant_id = stable_guid(&format!("avnm-emulator/tenant/{tenant}"));
             let mut subscriptions = Vec::new();
             for s in 1..=2 {
-                let subscription_id = stable_guid(&format!("avnm-emulator/subscription/{tenant}/{s}"));
+                let subscription_id =
+                    stable_guid(&format!("avnm-emulator/subscription/{tenant}/{s}"));
                 let virtual_networks = (1..=150)
                     .map(|i| {
                         let n = (s - 1) * 150 + i;
@@ -195,7 +196,10 @@ impl World {
                 .iter()
                 .map(|s| format!("/subscriptions/{}", s.subscription_id))
                 .chain(t.management_groups.iter().map(|m| {
-                    format!("/providers/Microsoft.Management/managementGroups/{}", m.name)
+                    format!(
+                        "/providers/Microsoft.Management/managementGroups/{}",
+                        m.name
+                    )
                 }))
                 .collect()
         };
@@ -213,8 +217,8 @@ impl World {
             .iter()
             .map(|s| format!("/subscriptions/{}", s.subscription_id))
             .collect();
-        let principal = |name: &str, home: &str, guest: &[&str], roles: Vec<RoleAssignment>| {
-            Principal {
+        let principal =
+            |name: &str, home: &str, guest: &[&str], roles: Vec<RoleAssignment>| Principal {
                 client_id: stable_guid(&format!("avnm-emulator/principal/{name}/client")),
                 client_secret: format!(
                     "emu~{}",
@@ -229,8 +233,7 @@ impl World {
                     subject: format!("system:serviceaccount:avnm:{name}"),
                     audience: default_audience(),
                 }],
-            }
-        };
+            };
         let mut principals = BTreeMap::new();
         let mut admin_roles = assign(scopes("central"), "Owner");
         admin_roles.extend(assign(target_subscriptions, "Network Contributor"));
@@ -240,7 +243,12 @@ impl World {
         );
         principals.insert(
             "target_admin".to_string(),
-            principal("target_admin", "target", &[], assign(scopes("target"), "Owner")),
+            principal(
+                "target_admin",
+                "target",
+                &[],
+                assign(scopes("target"), "Owner"),
+            ),
         );
         principals.insert(
             "outsider".to_string(),
@@ -273,14 +281,20 @@ impl World {
         let mut subs = HashMap::new();
         for (name, t) in &self.tenants {
             if uuid::Uuid::parse_str(&t.tenant_id).is_err() {
-                return bad(format!("tenant {name}: tenant_id {:?} is not a GUID", t.tenant_id));
+                return bad(format!(
+                    "tenant {name}: tenant_id {:?} is not a GUID",
+                    t.tenant_id
+                ));
             }
             if tenant_ids.insert(key(&t.tenant_id), name).is_some() {
                 return bad(format!("tenant id {} is used twice", t.tenant_id));
             }
             for s in &t.subscriptions {
                 if subs.insert(key(&s.subscription_id), name).is_some() {
-                    return bad(format!("subscription {} is listed twice", s.subscription_id));
+                    return bad(format!(
+                        "subscription {} is listed twice",
+                        s.subscription_id
+                    ));
                 }
             }
         }
@@ -375,9 +389,10 @@ impl WorldIndex {
                             rg.name, vnet.name
                         );
                         for (i, subnet) in vnet.subnets.iter().enumerate() {
-                            index
-                                .subnets
-                                .insert(key(&format!("{id}/subnets/{}", subnet.name)), (key(&id), i));
+                            index.subnets.insert(
+                                key(&format!("{id}/subnets/{}", subnet.name)),
+                                (key(&id), i),
+                            );
                         }
                         index.networks.insert(
                             key(&id),
@@ -413,8 +428,11 @@ impl WorldIndex {
 
     /// (name as written, location) of a resource group.
     pub fn resource_group(&self, subscription: &str, name: &str) -> Option<&(String, String)> {
-        self.resource_groups
-            .get(&format!("{}/{}", key(subscription), name.to_ascii_lowercase()))
+        self.resource_groups.get(&format!(
+            "{}/{}",
+            key(subscription),
+            name.to_ascii_lowercase()
+        ))
     }
 
     /// (tenant name, name as written, subscription keys) of a management group.
@@ -496,9 +514,13 @@ impl WorldIndex {
         let parts: Vec<&str> = k.split('/').filter(|s| !s.is_empty()).collect();
         match parts.as_slice() {
             ["subscriptions", sub, ..] => self.subscription(sub).map(|(t, _)| t.clone()),
-            ["providers", "microsoft.management", "managementgroups", mg, ..] => {
-                self.management_group(mg).map(|(t, _, _)| t.clone())
-            }
+            [
+                "providers",
+                "microsoft.management",
+                "managementgroups",
+                mg,
+                ..,
+            ] => self.management_group(mg).map(|(t, _, _)| t.clone()),
             _ => None,
         }
     }
@@ -510,7 +532,8 @@ impl WorldIndex {
             .strip_prefix("/subscriptions/")
             .map(|rest| rest.split('/').next().unwrap_or_default().to_string());
         principal.role_assignments.iter().any(|ra| {
-            role_allows(&ra.role, action) && self.scope_covers(&key(&ra.scope), &target, &subscription)
+            role_allows(&ra.role, action)
+                && self.scope_covers(&key(&ra.scope), &target, &subscription)
         })
     }
 

@@ -9,10 +9,12 @@ use std::fmt;
 use serde_json::{Map, Value as Json};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The `@module` Terraform shows for provider lines, as the Go SDKs name it.
 pub const MODULE: &str = "provider.terraform-provider-avnm";
@@ -43,7 +45,18 @@ pub fn init() {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .event_format(HclogJson)
+        .finish()
+        .with(filter(level))
         .try_init();
+}
+
+/// The provider's own events at `level`; libraries' (TLS, HTTP/2, HTTP client) only from
+/// WARN up, both because their debug output drowns the provider's and because TLS libraries
+/// trace certificates and handshake material.
+fn filter(level: LevelFilter) -> Targets {
+    Targets::new()
+        .with_target("terraform_provider_avnm", level)
+        .with_default(level.min(LevelFilter::WARN))
 }
 
 /// Formats each event as one hclog JSON object.
@@ -123,7 +136,9 @@ struct JsonFields {
 
 impl Visit for JsonFields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
+        if field.name().starts_with("log.") {
+            // tracing-log's bookkeeping (file, line, module) of events from the `log` crate.
+        } else if field.name() == "message" {
             self.message = Some(value.to_string());
         } else {
             self.rest
@@ -131,10 +146,16 @@ impl Visit for JsonFields {
         }
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
+        if field.name().starts_with("log.") {
+            return;
+        }
         self.rest
             .insert(field.name().to_string(), Json::from(value));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name().starts_with("log.") {
+            return;
+        }
         self.rest
             .insert(field.name().to_string(), Json::from(value));
     }
@@ -144,7 +165,9 @@ impl Visit for JsonFields {
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let text = format!("{value:?}");
-        if field.name() == "message" {
+        if field.name().starts_with("log.") {
+            // as in record_str
+        } else if field.name() == "message" {
             self.message = Some(text);
         } else {
             self.rest.insert(field.name().to_string(), Json::from(text));

@@ -1,6 +1,7 @@
 //! The plugin process: go-plugin handshake, AutoMTLS, the unix socket, go-plugin's own
 //! services, logging, and serving the provider's gRPC service until Terraform shuts it down.
 
+pub mod client;
 pub mod debug;
 pub mod handshake;
 pub mod logging;

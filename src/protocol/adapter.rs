@@ -108,7 +108,11 @@ fn time_limit(op: Operation, value: &Value, defaults: &DefaultTimeouts) -> Durat
         .and_then(Value::as_str)
         .and_then(|text| parse_duration(text).ok())
         .unwrap_or_else(|| op.default_limit(defaults))
+        .min(LONGEST_LIMIT)
 }
+
+/// Absurd configured durations ("99999999h") are clamped so deadlines stay representable.
+const LONGEST_LIMIT: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// Runs `work` until it finishes, its time limit passes, or Terraform stops the provider.
 async fn bounded<T, E: From<Diagnostics>>(
@@ -394,5 +398,93 @@ where
         )
         .await?;
         from_state(name, &read, &self.schema, &self.value_type, config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::schema::{Attribute, NestedBlock};
+
+    fn nested(name: &str, nesting: NestingMode, block: Block) -> NestedBlock {
+        NestedBlock {
+            type_name: name.into(),
+            nesting,
+            block,
+            min_items: 0,
+            max_items: 0,
+            requires_replace: false,
+        }
+    }
+
+    #[test]
+    fn null_nested_blocks_become_their_empty_forms() {
+        let inner = Block {
+            attributes: vec![Attribute::optional("key", Type::String)],
+            blocks: vec![nested("deep", NestingMode::List, Block::default())],
+            ..Block::default()
+        };
+        let block = Block {
+            blocks: vec![
+                nested("list", NestingMode::List, inner.clone()),
+                nested("set", NestingMode::Set, inner.clone()),
+                nested("map", NestingMode::Map, inner.clone()),
+                nested("group", NestingMode::Group, inner.clone()),
+                nested("single", NestingMode::Single, inner.clone()),
+            ],
+            ..Block::default()
+        };
+        let mut value = Value::Object(
+            ["list", "set", "map", "group", "single"]
+                .into_iter()
+                .map(|n| (n.to_string(), Value::Null))
+                .collect(),
+        );
+        normalise_blocks(&block, &mut value);
+        assert_eq!(value.get_attr("list"), Some(&Value::List(vec![])));
+        assert_eq!(value.get_attr("set"), Some(&Value::Set(vec![])));
+        assert_eq!(value.get_attr("map"), Some(&Value::Map(Default::default())));
+        assert_eq!(
+            value.get_attr("single"),
+            Some(&Value::Null),
+            "a single block may be absent"
+        );
+        let group = value.get_attr("group").expect("group");
+        assert_eq!(group.get_attr("key"), Some(&Value::Null));
+        assert_eq!(
+            group.get_attr("deep"),
+            Some(&Value::List(vec![])),
+            "normalised inside too"
+        );
+    }
+
+    #[test]
+    fn time_limits_come_from_the_timeouts_block_or_the_defaults() {
+        let defaults = DefaultTimeouts::default();
+        let with = |create: Value| {
+            Value::Object(
+                [(
+                    "timeouts".to_string(),
+                    Value::Object([("create".to_string(), create)].into()),
+                )]
+                .into(),
+            )
+        };
+        assert_eq!(
+            time_limit(Operation::Create, &with(Value::string("90s")), &defaults),
+            Duration::from_secs(90)
+        );
+        assert_eq!(
+            time_limit(Operation::Create, &with(Value::Null), &defaults),
+            defaults.create
+        );
+        assert_eq!(
+            time_limit(Operation::Delete, &with(Value::string("90s")), &defaults),
+            defaults.delete
+        );
+        assert_eq!(
+            time_limit(Operation::Import, &Value::Null, &defaults),
+            defaults.read
+        );
     }
 }

@@ -12,14 +12,14 @@ use tonic::{Request, Response, Status};
 
 use crate::proto::tfplugin6 as pb;
 use crate::proto::tfplugin6::provider_server::Provider as ProviderRpc;
-use crate::value::{AttributePath, Type, Value, json};
+use crate::value::{AttributePath, PathStep, Type, Value, json};
 
 use super::adapter::normalise_blocks;
 use super::diagnostics::{Diagnostic, Diagnostics};
 use super::erased::{Call, ErasedDataSource, ErasedResource};
 use super::plan::{first_planned_mismatch, plan_resource_change};
 use super::resource::{CreateFailure, Provider, TerraformInfo};
-use super::schema::Schema;
+use super::schema::{Block, Schema};
 use super::stop::StopSignal;
 use super::validate::validate_block;
 use super::wire::{
@@ -202,7 +202,12 @@ async fn guarded<T>(
 }
 
 /// An apply result must be wholly known and keep every known planned value.
-fn check_apply_result(type_name: &str, planned: &Value, new_state: &Value) -> Diagnostics {
+fn check_apply_result(
+    type_name: &str,
+    block: &Block,
+    planned: &Value,
+    new_state: &Value,
+) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     if !new_state.is_wholly_known() {
         diagnostics.push(Diagnostic::error(
@@ -213,11 +218,19 @@ fn check_apply_result(type_name: &str, planned: &Value, new_state: &Value) -> Di
     if let Some((path, planned_value, actual)) =
         first_planned_mismatch(planned, new_state, &AttributePath::root())
     {
+        let (planned_text, actual_text) = if is_sensitive(block, &path) {
+            (
+                "(sensitive value)".to_string(),
+                "(sensitive value)".to_string(),
+            )
+        } else {
+            (render(&planned_value), render(&actual))
+        };
         diagnostics.push(
             Diagnostic::error(
                 format!("Provider bug: {type_name} returned a value that differs from the plan"),
                 format!(
-                    "The plan promised {path} = {planned_value:?}, but the remote API returned {actual:?}. \
+                    "The plan promised {path} = {planned_text}, but the remote API returned {actual_text}. \
                      Terraform would report this as an inconsistent result; the returned state is saved so \
                      that nothing is lost. Please report this to the provider's developers."
                 ),
@@ -226,6 +239,51 @@ fn check_apply_result(type_name: &str, planned: &Value, new_state: &Value) -> Di
         );
     }
     diagnostics
+}
+
+/// Whether `path` leads to (or into) a sensitive attribute of `block`: its value must not
+/// appear in a message.
+fn is_sensitive(block: &Block, path: &AttributePath) -> bool {
+    let mut block = block;
+    for step in path.steps() {
+        let PathStep::Attribute(name) = step else {
+            continue; // an index into a nested block's elements
+        };
+        if let Some(attribute) = block.attribute(name) {
+            return attribute.sensitive;
+        }
+        match block.blocks.iter().find(|b| &b.type_name == name) {
+            Some(nested) => block = &nested.block,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A short, HCL-like rendering of a value for messages.
+fn render(value: &Value) -> String {
+    let list = |items: &[Value], open: &str, close: &str| {
+        let inner: Vec<String> = items.iter().map(render).collect();
+        format!("{open}{}{close}", inner.join(", "))
+    };
+    let map = |entries: &std::collections::BTreeMap<String, Value>| {
+        let inner: Vec<String> = entries
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", render(v)))
+            .collect();
+        format!("{{{}}}", inner.join(", "))
+    };
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Unknown(_) => "(known after apply)".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        Value::List(items) | Value::Tuple(items) => list(items, "[", "]"),
+        Value::Set(items) => list(items, "toset([", "])"),
+        Value::Map(entries) | Value::Object(entries) => map(entries),
+        Value::Dynamic(_, inner) => render(inner),
+    }
 }
 
 fn encoded_or_diag(
@@ -475,6 +533,9 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 &resource.ty,
                 "current state",
             )?;
+            if current.is_null() {
+                return Ok(()); // nothing to refresh; the null state goes back as it came
+            }
             let Some(call) = self.client()? else {
                 // Without a client the state stays as it is; with deferral, Terraform is told why.
                 if deferral_allowed(request.client_capabilities.as_ref()) {
@@ -568,6 +629,10 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 None => return Err(provider_config_unknown("apply changes")),
             };
             let erased = &resource.erased;
+            let block = &erased.schema().block;
+            if planned.is_null() && prior.is_null() {
+                return Ok(()); // nothing existed and nothing is wanted
+            }
             if planned.is_null() {
                 guarded(format!("deleting {name}"), erased.delete(&call, &prior)).await?;
                 response.new_state = Some(encode_dynamic(&Value::Null, ty, "new state")?);
@@ -578,7 +643,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 .await?;
                 match created {
                     Ok(new_state) => {
-                        diagnostics.extend(check_apply_result(name, &planned, &new_state));
+                        diagnostics.extend(check_apply_result(name, block, &planned, &new_state));
                         response.new_state =
                             encoded_or_diag(&new_state, ty, "new state", &mut diagnostics);
                     }
@@ -599,7 +664,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     erased.update(&call, &prior, &planned),
                 )
                 .await?;
-                diagnostics.extend(check_apply_result(name, &planned, &updated));
+                diagnostics.extend(check_apply_result(name, block, &planned, &updated));
                 response.new_state = encoded_or_diag(&updated, ty, "new state", &mut diagnostics);
             }
             Ok::<_, Diagnostics>(())
@@ -697,5 +762,86 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::schema::{Attribute, NestedBlock, NestingMode};
+    use crate::value::Number;
+
+    #[test]
+    fn mismatch_messages_never_show_sensitive_values() {
+        let block = Block {
+            attributes: vec![Attribute::optional("name", Type::String)],
+            blocks: vec![NestedBlock {
+                type_name: "credential".into(),
+                nesting: NestingMode::List,
+                block: Block {
+                    attributes: vec![Attribute::optional("secret", Type::String).sensitive()],
+                    ..Block::default()
+                },
+                min_items: 0,
+                max_items: 0,
+                requires_replace: false,
+            }],
+            ..Block::default()
+        };
+        let state = |name: &str, secret: &str| {
+            Value::Object(
+                [
+                    ("name".to_string(), Value::string(name)),
+                    (
+                        "credential".to_string(),
+                        Value::List(vec![Value::Object(
+                            [("secret".to_string(), Value::string(secret))].into(),
+                        )]),
+                    ),
+                ]
+                .into(),
+            )
+        };
+        let leaked = check_apply_result(
+            "t",
+            &block,
+            &state("a", "hunter2"),
+            &state("a", "swordfish"),
+        );
+        let text = format!("{:?}", leaked);
+        assert!(
+            text.contains("credential[0].secret = (sensitive value)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("hunter2") && !text.contains("swordfish"),
+            "{text}"
+        );
+
+        let renamed = check_apply_result("t", &block, &state("a", "s"), &state("b", "s"));
+        assert!(
+            renamed.0[0]
+                .detail
+                .contains("name = \"a\", but the remote API returned \"b\"")
+        );
+    }
+
+    #[test]
+    fn renders_values_like_hcl() {
+        let value = Value::Object(
+            [
+                ("n".to_string(), Value::Number(Number::from_i64(3))),
+                (
+                    "l".to_string(),
+                    Value::List(vec![Value::string("x"), Value::Null]),
+                ),
+                ("u".to_string(), Value::unknown()),
+            ]
+            .into(),
+        );
+        assert_eq!(
+            render(&value),
+            "{l = [\"x\", null], n = 3, u = (known after apply)}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use azure_core::credentials::Secret;
 use url::Url;
 
-use crate::arm::auth::{AssertionSource, AuthMethod, Credential};
+use crate::arm::auth::{AssertionSource, AuthMethod, CertificateSigner, Credential};
 use crate::protocol::{Attribute, Block, Diagnostic, Diagnostics, Schema, Validator};
 use crate::value::{AttributePath, Type, Value};
 
@@ -469,6 +469,46 @@ impl ProviderSettings {
     }
 }
 
+/// Reads the PKCS#12 certificate from `client_certificate` (base64) or
+/// `client_certificate_path`. Errors name the setting, never its contents.
+fn load_certificate(s: &ProviderSettings) -> Result<CertificateSigner, Diagnostics> {
+    let password = s
+        .client_certificate_password
+        .as_ref()
+        .map(|p| p.secret().to_string())
+        .unwrap_or_default();
+    let (setting, result) = match (&s.client_certificate, &s.client_certificate_path) {
+        (Some(b64), _) => (
+            "client_certificate (ARM_CLIENT_CERTIFICATE)".to_string(),
+            CertificateSigner::from_base64_pkcs12(b64.secret(), &password)
+                .map_err(|e| e.to_string()),
+        ),
+        (None, Some(path)) => (
+            format!(
+                "client_certificate_path {} (ARM_CLIENT_CERTIFICATE_PATH)",
+                path.display()
+            ),
+            std::fs::read(path)
+                .map_err(|e| format!("reading the file: {e}"))
+                .and_then(|der| {
+                    CertificateSigner::from_pkcs12(&der, &password).map_err(|e| e.to_string())
+                }),
+        ),
+        (None, None) => {
+            return Err(Diagnostics::error(
+                "No client certificate",
+                "Set client_certificate or client_certificate_path (ARM_CLIENT_CERTIFICATE, ARM_CLIENT_CERTIFICATE_PATH).",
+            ));
+        }
+    };
+    result.map_err(|why| {
+        Diagnostics::error(
+            "Cannot use the client certificate",
+            format!("{setting}: {why}."),
+        )
+    })
+}
+
 /// The chosen credential, its home tenant (if known), and why earlier methods were skipped.
 #[derive(Debug)]
 pub struct ChosenCredential {
@@ -511,12 +551,19 @@ pub fn choose_credential(s: &ProviderSettings) -> Result<ChosenCredential, Diagn
     // 1. Client certificate.
     if s.client_certificate.is_some() || s.client_certificate_path.is_some() {
         needs(AuthMethod::ClientCertificate, &ids)?;
-        return Err(Diagnostics::error(
-            "Client certificate authentication is not available in this build",
-            "This version of the provider cannot sign client assertions with a certificate yet. \
-             Use a client secret (client_secret), OIDC (use_oidc) or the Azure CLI, and remove \
-             client_certificate / client_certificate_path (ARM_CLIENT_CERTIFICATE*).",
-        ));
+        let signer = load_certificate(s)?;
+        tracing::debug!(
+            thumbprint = signer.thumbprint(),
+            "loaded the client certificate"
+        );
+        return Ok(ChosenCredential {
+            credential: Credential::ClientCertificate {
+                client_id: client_id.unwrap_or_default(),
+                signer: std::sync::Arc::new(signer),
+            },
+            tenant_id: tenant,
+            skipped,
+        });
     }
     skipped.push((AuthMethod::ClientCertificate, "neither client_certificate nor client_certificate_path (ARM_CLIENT_CERTIFICATE, ARM_CLIENT_CERTIFICATE_PATH) is set".into()));
 
@@ -887,6 +934,36 @@ mod tests {
         );
         assert!(resolve_settings(&config(&[]), &env(&[("ARM_ENVIRONMENT", "mars")])).is_err());
         assert!(resolve_settings(&config(&[]), &env(&[("ARM_USE_MSI", "maybe")])).is_err());
+    }
+
+    #[test]
+    fn client_certificate_comes_first_and_bad_ones_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cert.pfx");
+        std::fs::write(&path, crate::arm::auth::test_pkcs12("pfx-password")).unwrap();
+        let path_text: &'static str = Box::leak(path.display().to_string().into_boxed_str());
+        let e = env(&[
+            ("ARM_TENANT_ID", "t"),
+            ("ARM_CLIENT_ID", "c"),
+            ("ARM_CLIENT_SECRET", "s"),
+            ("ARM_CLIENT_CERTIFICATE_PATH", path_text),
+            ("ARM_CLIENT_CERTIFICATE_PASSWORD", "pfx-password"),
+        ]);
+        let chosen = choose_credential(&settings(&config(&[]), &e)).unwrap();
+        assert_eq!(chosen.credential.method(), AuthMethod::ClientCertificate);
+        assert!(chosen.skipped.is_empty());
+        let mut wrong = e.clone();
+        wrong.insert("ARM_CLIENT_CERTIFICATE_PASSWORD", "nope");
+        let err = choose_credential(&settings(&config(&[]), &wrong)).unwrap_err();
+        let text = format!("{} {}", err.0[0].summary, err.0[0].detail);
+        assert!(
+            text.contains("client_certificate_path") && text.contains("password"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("nope") && !text.contains("pfx-password"),
+            "{text}"
+        );
     }
 
     #[test]

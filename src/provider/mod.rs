@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::arm::auth::{CredentialConfig, TenantTokens};
+use crate::arm::auth::{AuthMethod, CredentialConfig, TenantTokens};
 use crate::arm::retry::RetryPolicy;
 use crate::arm::{ArmClient, ArmClientConfig, ArmError, transport};
 use crate::protocol::{
@@ -110,16 +110,42 @@ pub async fn configure_client(
     .await
     .map_err(|e| arm_error_diagnostics("configuring the provider", &e))?;
 
+    // As azurerm does: with the Azure CLI and no subscription_id, use the CLI's default one.
+    let subscription_id = match (&settings.subscription_id, method) {
+        (None, AuthMethod::AzureCli) => cli_default_subscription().await,
+        (configured, _) => configured.clone(),
+    };
+
     ArmClient::new(ArmClientConfig {
         endpoint: cloud.resource_manager.clone(),
         http,
         tokens: Arc::new(tokens),
-        subscription_id: settings.subscription_id.clone(),
+        subscription_id,
         auxiliary_tenants: settings.auxiliary_tenant_ids.clone(),
         user_agent,
         retry: RetryPolicy::default(),
     })
     .map_err(setup)
+}
+
+/// The Azure CLI's default subscription (`az account show`), `None` when it cannot tell.
+async fn cli_default_subscription() -> Option<String> {
+    let run = tokio::process::Command::new("az")
+        .args(["account", "show", "--output", "json"])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = match tokio::time::timeout(Duration::from_secs(30), run).await {
+        Ok(Ok(output)) if output.status.success() => output,
+        other => {
+            tracing::debug!(outcome = ?other.map(|r| r.map(|o| o.status)), "az account show gave no default subscription");
+            return None;
+        }
+    };
+    let account: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    let id = account.get("id")?.as_str()?.to_string();
+    tracing::info!(subscription_id = %id, "using the Azure CLI's default subscription");
+    Some(id)
 }
 
 /// Fetches `https://HOST/metadata/endpoints?api-version=2022-09-01`.
@@ -169,4 +195,53 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_names_provider_and_terraform() {
+        let ua = user_agent(&TerraformInfo {
+            terraform_version: "1.15.2".into(),
+        });
+        assert_eq!(
+            ua,
+            format!(
+                "terraform-provider-avnm/{} Terraform/1.15.2",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert!(user_agent(&TerraformInfo::default()).ends_with("Terraform/unknown"));
+    }
+
+    #[test]
+    fn provider_names_and_schema() {
+        let p = AvnmProvider;
+        assert_eq!(p.type_name(), "avnm");
+        let schema = p.schema();
+        for sensitive in [
+            "client_secret",
+            "client_certificate",
+            "client_certificate_password",
+            "oidc_token",
+            "oidc_request_token",
+        ] {
+            assert!(
+                schema
+                    .block
+                    .attribute(sensitive)
+                    .is_some_and(|a| a.sensitive),
+                "{sensitive} must be sensitive"
+            );
+        }
+        assert!(
+            schema
+                .block
+                .attributes
+                .iter()
+                .all(|a| !a.description.is_empty())
+        );
+    }
 }

@@ -105,9 +105,9 @@ impl<'a> ArmCall<'a> {
 
 /// The diagnostic for an ARM failure while `action` (reading, writing, deleting) `id`.
 pub fn arm_error(type_name: &str, action: &str, id: &str, error: &ArmError) -> Diagnostics {
-    Diagnostics::error(
-        format!("{type_name}: {action} {id} failed"),
-        error.to_string(),
+    crate::provider::diagnostics::arm_error_diagnostics(
+        &format!("{action} {type_name} {id}"),
+        error,
     )
 }
 

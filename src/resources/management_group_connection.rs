@@ -141,9 +141,16 @@ impl Resource<ArmClient> for ManagementGroupConnection {
     async fn update(
         &self,
         ctx: &Context<ArmClient>,
-        _prior: ManagementGroupConnectionState,
+        prior: ManagementGroupConnectionState,
         planned: ManagementGroupConnectionState,
     ) -> Result<ManagementGroupConnectionState, Diagnostics> {
+        if prior.description == planned.description {
+            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
+            return Ok(ManagementGroupConnectionState {
+                timeouts: planned.timeouts,
+                ..prior
+            });
+        }
         let id = id_of(&planned)?;
         let body = to_arm_body(
             planned.network_manager_id.as_deref(),

@@ -146,9 +146,17 @@ impl Resource<ArmClient> for NetworkGroup {
     async fn update(
         &self,
         ctx: &Context<ArmClient>,
-        _prior: NetworkGroupState,
+        prior: NetworkGroupState,
         planned: NetworkGroupState,
     ) -> Result<NetworkGroupState, Diagnostics> {
+        if (&prior.description, &prior.member_type) == (&planned.description, &planned.member_type)
+        {
+            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
+            return Ok(NetworkGroupState {
+                timeouts: planned.timeouts,
+                ..prior
+            });
+        }
         let id = id_of(&planned)?.to_string();
         let body = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
             .put(&id, &to_arm_body(&planned))

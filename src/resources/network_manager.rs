@@ -162,6 +162,17 @@ fn to_arm_body(s: &NetworkManagerState) -> Json {
     })
 }
 
+/// What ARM is told: every configurable argument (not `timeouts`).
+fn arguments(s: &NetworkManagerState) -> impl PartialEq + use<> {
+    (
+        s.location.clone(),
+        s.description.clone(),
+        s.scope.clone(),
+        s.scope_accesses.clone(),
+        s.tags.clone(),
+    )
+}
+
 /// ARM normalises regions (`West Europe` → `westeurope`).
 fn same_location(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.replace(' ', "").to_ascii_lowercase();
@@ -289,9 +300,16 @@ impl Resource<ArmClient> for NetworkManager {
     async fn update(
         &self,
         ctx: &Context<ArmClient>,
-        _prior: NetworkManagerState,
+        prior: NetworkManagerState,
         planned: NetworkManagerState,
     ) -> Result<NetworkManagerState, Diagnostics> {
+        if arguments(&prior) == arguments(&planned) {
+            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
+            return Ok(NetworkManagerState {
+                timeouts: planned.timeouts,
+                ..prior
+            });
+        }
         let id = id_of(&planned, &ctx.client)?;
         let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
         let body = call.put(&id.to_string(), &to_arm_body(&planned)).await?;

@@ -207,9 +207,18 @@ impl Resource<ArmClient> for ScopeConnection {
     async fn update(
         &self,
         ctx: &Context<ArmClient>,
-        _prior: ScopeConnectionState,
+        prior: ScopeConnectionState,
         planned: ScopeConnectionState,
     ) -> Result<ScopeConnectionState, Diagnostics> {
+        if (&prior.description, prior.wait_for_connected)
+            == (&planned.description, planned.wait_for_connected)
+        {
+            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
+            return Ok(ScopeConnectionState {
+                timeouts: planned.timeouts,
+                ..prior
+            });
+        }
         let id = id_of(&planned)?;
         let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
         let body = call.put(id.as_str(), &to_arm_body(&planned)).await?;

@@ -131,6 +131,13 @@ impl StaticMember {
             manager.as_str().to_ascii_lowercase(),
             subscription.as_str().to_ascii_lowercase(),
         );
+        // The manager's own subscription is in its own tenant: no lookup needed.
+        if subscription
+            .subscription_id()
+            .eq_ignore_ascii_case(manager.subscription_id())
+        {
+            return Ok(Vec::new());
+        }
         if let Some(known) = self.cached(&key) {
             return Ok(known);
         }

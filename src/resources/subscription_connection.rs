@@ -137,9 +137,16 @@ impl Resource<ArmClient> for SubscriptionConnection {
     async fn update(
         &self,
         ctx: &Context<ArmClient>,
-        _prior: SubscriptionConnectionState,
+        prior: SubscriptionConnectionState,
         planned: SubscriptionConnectionState,
     ) -> Result<SubscriptionConnectionState, Diagnostics> {
+        if prior.description == planned.description {
+            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
+            return Ok(SubscriptionConnectionState {
+                timeouts: planned.timeouts,
+                ..prior
+            });
+        }
         let id = id_of(&planned)?;
         let body = to_arm_body(
             planned.network_manager_id.as_deref(),

@@ -7,6 +7,9 @@
 //!
 //! Resources do not work on `Value` directly: `typed` converts between values and serde
 //! state structs (unknown → `None`), so a resource file reads like plain Rust.
+//!
+//! `type_json` is cty's JSON type syntax (schemas, `dynamic` values); `Number` keeps
+//! Terraform's arbitrary-precision numbers exact.
 
 mod error;
 pub mod json;

@@ -400,7 +400,9 @@ impl<'a> Reader<'a> {
                     if *ty != Type::String {
                         return Err(self.refinement_error("string prefix for a non-string type"));
                     }
-                    refinements.string_prefix = Some(self.string("string prefix")?);
+                    // An empty prefix says nothing; keep "no refinement" one value.
+                    let prefix = self.string("string prefix")?;
+                    refinements.string_prefix = Some(prefix).filter(|p| !p.is_empty());
                 }
                 k @ (NUMBER_LOWER | NUMBER_UPPER) => {
                     if *ty != Type::Number {

@@ -414,6 +414,7 @@ mod tests {
         assert!(Number::from_f64(f64::NEG_INFINITY).is_none());
         assert_eq!(Number::from_f64(-0.0).unwrap(), Number::zero());
         // A float32 widened to float64, exactly halfway between two 16-digit decimals.
+        #[allow(clippy::excessive_precision)] // the exact binary value is the point
         let tie = -738.49493408203125_f64;
         assert_eq!(f64::from(tie as f32), tie);
         assert_eq!(Number::from_f64(tie).unwrap(), n("-738.4949340820312"));

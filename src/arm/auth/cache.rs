@@ -31,6 +31,12 @@ impl TokenCache {
         Self::default()
     }
 
+    /// Drops the cached token for `tenant`; the next request fetches a new one.
+    pub fn invalidate(&self, tenant: &str) {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        tenants.remove(&tenant.to_ascii_lowercase());
+    }
+
     /// The cached token for `tenant` if it is still fresh, else the one `fetch` gets (cached).
     pub async fn get_or_fetch<F, Fut, E>(&self, tenant: &str, fetch: F) -> Result<AccessToken, E>
     where
@@ -111,6 +117,16 @@ mod tests {
             "a token close to expiry is refreshed"
         );
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+        cache.invalidate("T2");
+        let b3 = cache
+            .get_or_fetch("t2", || fetch("b3", time::Duration::hours(1)))
+            .await
+            .unwrap();
+        assert_eq!(
+            b3.token.secret(),
+            "b3",
+            "an invalidated token is fetched again"
+        );
     }
 
     #[tokio::test]

@@ -21,6 +21,7 @@ use url::Url;
 use super::TokenSource;
 use super::assertion::{Assertion, AssertionSource};
 use super::cache::TokenCache;
+use super::certificate::{CertificateAssertion, CertificateSigner};
 use crate::arm::error::{ArmError, AuthError, find_aadsts_code};
 use crate::arm::transport;
 
@@ -61,6 +62,11 @@ pub enum Credential {
         client_id: String,
         secret: Secret,
     },
+    /// A client assertion JWT signed with the certificate's key (see `certificate`).
+    ClientCertificate {
+        client_id: String,
+        signer: Arc<CertificateSigner>,
+    },
     Oidc {
         client_id: String,
         source: AssertionSource,
@@ -80,6 +86,7 @@ impl Credential {
     pub fn method(&self) -> AuthMethod {
         match self {
             Credential::ClientSecret { .. } => AuthMethod::ClientSecret,
+            Credential::ClientCertificate { .. } => AuthMethod::ClientCertificate,
             Credential::Oidc { .. } => AuthMethod::Oidc,
             Credential::AksWorkloadIdentity { .. } => AuthMethod::AksWorkloadIdentity,
             Credential::ManagedIdentity { .. } => AuthMethod::ManagedIdentity,
@@ -90,6 +97,7 @@ impl Credential {
     pub fn client_id(&self) -> Option<&str> {
         match self {
             Credential::ClientSecret { client_id, .. }
+            | Credential::ClientCertificate { client_id, .. }
             | Credential::Oidc { client_id, .. }
             | Credential::AksWorkloadIdentity { client_id, .. } => Some(client_id),
             Credential::ManagedIdentity { client_id, .. } => client_id.as_deref(),
@@ -169,7 +177,11 @@ impl TenantTokens {
                         .into(),
                 )
             })?;
-            tokens.home_tenant = tenant;
+            tokens.home_tenant = tenant.clone();
+            tokens
+                .cache
+                .get_or_fetch(&tenant, || async { Ok::<_, ArmError>(token) })
+                .await?;
             tracing::info!(tenant_id = %tokens.home_tenant, "using the Azure CLI's default tenant");
         }
         let home = tokens.home_tenant.clone();
@@ -202,6 +214,22 @@ impl TenantTokens {
                 client_id.clone(),
                 secret.clone(),
                 Some(ClientSecretCredentialOptions {
+                    client_options: self.client_options(),
+                }),
+            )
+            .map_err(error)?,
+            Credential::ClientCertificate { client_id, signer } => ClientAssertionCredential::new(
+                tenant_text.clone(),
+                client_id.clone(),
+                CertificateAssertion {
+                    signer: signer.clone(),
+                    audience: format!(
+                        "{}/{tenant_text}/oauth2/v2.0/token",
+                        self.config.authority_host.as_str().trim_end_matches('/')
+                    ),
+                    client_id: client_id.clone(),
+                },
+                Some(ClientAssertionCredentialOptions {
                     client_options: self.client_options(),
                 }),
             )
@@ -308,6 +336,10 @@ impl TokenSource for TenantTokens {
         self.config.credential.method().name()
     }
 
+    fn invalidate(&self, tenant_id: &str) {
+        self.cache.invalidate(tenant_id);
+    }
+
     async fn token(&self, tenant_id: &str) -> Result<AccessToken, ArmError> {
         let is_home = tenant_id.eq_ignore_ascii_case(&self.home_tenant);
         if !is_home && matches!(self.config.credential, Credential::ManagedIdentity { .. }) {
@@ -392,5 +424,78 @@ mod tests {
         let text = format!("{c:?}");
         assert!(text.contains("cid") && text.contains("client secret"));
         assert!(!text.contains("s3cr3t"));
+    }
+
+    /// A one-route managed identity endpoint on loopback that counts its requests.
+    async fn fake_msi_endpoint() -> (Url, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!(
+            "http://{}/msi/token",
+            listener.local_addr().unwrap()
+        ))
+        .unwrap();
+        let hits = std::sync::Arc::new(AtomicU32::new(0));
+        let counter = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                let ok = request.contains("metadata: true") && request.contains("resource=https");
+                counter.fetch_add(1, Ordering::SeqCst);
+                let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+                let body = format!(
+                    r#"{{"access_token":"msi-token","expires_on":"{expires}","token_type":"Bearer"}}"#
+                );
+                let status = if ok { "200 OK" } else { "400 Bad Request" };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        (url, hits)
+    }
+
+    #[tokio::test]
+    async fn managed_identity_tokens_are_cached_and_never_cross_tenants() {
+        use std::sync::atomic::Ordering;
+        let (endpoint, hits) = fake_msi_endpoint().await;
+        let tokens = TenantTokens::new(CredentialConfig {
+            tenant_id: Some("home-tenant".into()),
+            credential: Credential::ManagedIdentity {
+                client_id: Some("mi-client".into()),
+                endpoint: Some(endpoint),
+            },
+            authority_host: Url::parse("https://login.invalid/").unwrap(),
+            audience: "https://management.core.windows.net/".into(),
+            http: reqwest::Client::new(),
+        })
+        .await
+        .expect("a first token from the endpoint");
+        assert_eq!(
+            tokens.token("HOME-TENANT").await.unwrap().token.secret(),
+            "msi-token"
+        );
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "the second request was served from the cache"
+        );
+        let err = tokens.token("other-tenant").await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("managed identity") && text.contains("other-tenant"),
+            "{text}"
+        );
+        assert!(text.contains("multi-tenant app registration"), "{text}");
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "no request was made for the other tenant"
+        );
     }
 }

@@ -7,11 +7,15 @@
 
 mod assertion;
 mod cache;
+mod certificate;
 mod credential;
 mod msi;
 
 pub use assertion::{AssertionSource, FEDERATED_AUDIENCE};
 pub use cache::TokenCache;
+#[cfg(test)]
+pub(crate) use certificate::tests::test_pkcs12;
+pub use certificate::{CertificateError, CertificateSigner};
 pub use credential::{
     AuthMethod, Credential, CredentialConfig, TenantTokens, scope_for, token_tenant,
 };
@@ -32,4 +36,6 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     fn method(&self) -> &str;
     /// A valid token for ARM in `tenant_id` (the home tenant or an auxiliary one).
     async fn token(&self, tenant_id: &str) -> Result<AccessToken, ArmError>;
+    /// Forgets any cached token for `tenant_id` (ARM refused it: expired or revoked early).
+    fn invalidate(&self, _tenant_id: &str) {}
 }

@@ -1,0 +1,1 @@
+terraform import avnm_management_group_connection.central /providers/Microsoft.Management/managementGroups/target-landing-zones/providers/Microsoft.Network/networkManagerConnections/central-network-manager

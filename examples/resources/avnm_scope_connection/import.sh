@@ -1,0 +1,1 @@
+terraform import avnm_scope_connection.target /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-network/providers/Microsoft.Network/networkManagers/nm-central/scopeConnections/target-subscription

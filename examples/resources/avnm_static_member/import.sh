@@ -1,0 +1,1 @@
+terraform import avnm_static_member.target_spoke /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-network/providers/Microsoft.Network/networkManagers/nm-central/networkGroups/spokes/staticMembers/target-spoke-1

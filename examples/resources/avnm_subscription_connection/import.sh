@@ -1,0 +1,1 @@
+terraform import avnm_subscription_connection.central /subscriptions/00000000-0000-0000-0000-000000000002/providers/Microsoft.Network/networkManagerConnections/central-network-manager
