@@ -7,7 +7,7 @@
 # Needs: `make tools` (Terraform) and release builds (make demo does both).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/target/release"
+bin="${AVNM_BIN_DIR:-$root/target/release}"
 terraform="${TF_ACC_TERRAFORM_PATH:-$root/.tools/bin/terraform}"
 work="$(mktemp -d)"
 emulator_pid=""
@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step() { printf '\n==> %s\n' "$*"; }
 
 step "Starting avnm-arm-emulator (a local Azure Resource Manager with two Entra ID tenants)"
 "$bin/avnm-arm-emulator" --ready-file "$work/ready.json" >"$work/emulator.out" 2>"$work/emulator.log" &
@@ -48,26 +48,26 @@ export SSL_CERT_FILE="$(python3 -c 'import json,sys; print(json.load(open(sys.ar
 tf() { (cd "$work/tf" && "$terraform" "$@"); }
 
 step "Step 1 (central tenant): network manager + scope connection to the target tenant's subscription"
-tf apply -auto-approve -input=false -target=avnm_scope_connection.to_target | tail -n 3
-printf '  scope connection state: %s\n' "$(tf output -raw scope_connection_state_at_creation 2>/dev/null || tf state show -no-color avnm_scope_connection.to_target | awk -F'"' '/connection_state/ {print $2}')"
+tf apply -auto-approve -input=false -no-color -target=avnm_scope_connection.to_target 2>&1 | grep -E "Creation complete|Apply complete|Error" | sed -E "s/ \\[id=.*\\]//"
+printf '  scope connection state after step 1: %s (the target tenant has not answered yet)\n' "$(tf state show -no-color avnm_scope_connection.to_target | awk -F'"' '/connection_state/ {print $2}')"
 
 step "Steps 2-5: target-tenant connection, static members from both tenants, checks — one terraform apply"
-tf apply -auto-approve -input=false | tail -n 12
+tf apply -auto-approve -input=false -no-color 2>&1 | grep -E "Creation complete|Apply complete|Error|check" | sed -E "s/ \\[id=.*\\]//"
 
-step "Connection states"
-tf output -json connection_states
-step "Members of the network group"
-tf output -json group_members
+step "Connection states (read back from ARM by data sources)"
+tf output -json | python3 "$root/scripts/demo_report.py" states
+step "Members of the network group (verified by the example's check blocks)"
+tf output -json | python3 "$root/scripts/demo_report.py" members
 
 step "A second terraform plan"
 set +e
-tf plan -detailed-exitcode -input=false >"$work/plan.out" 2>&1
+tf plan -detailed-exitcode -input=false -no-color >"$work/plan.out" 2>&1
 code=$?
 set -e
 grep -E "No changes|Plan:" "$work/plan.out" || true
 [ "$code" -eq 0 ] || { cat "$work/plan.out"; echo "expected no changes (exit $code)" >&2; exit 1; }
 
 step "terraform destroy"
-tf destroy -auto-approve -input=false | tail -n 1
+tf destroy -auto-approve -input=false -no-color 2>&1 | grep -E "Destroy complete|Error"
 echo
 echo "Demo complete: two tenants connected, members from both verified, no drift, all cleaned up."

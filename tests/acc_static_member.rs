@@ -94,6 +94,17 @@ fn static_member_lifecycle() {
     assert_eq!(members[0]["target_virtual_network_id"], second.as_str());
     tf.assert_plan_empty();
 
+    let mark = log_mark(&emu);
     tf.destroy();
+    assert_eq!(
+        count(&emu, mark, "DELETE", "/staticMembers/acc-member"),
+        1,
+        "delete: one DELETE"
+    );
+    assert_eq!(
+        count(&emu, mark, "GET", "/staticMembers/acc-member"),
+        1,
+        "only the refresh reads it"
+    );
     assert_eq!(leftovers(&emu, "acc-member"), Vec::<String>::new());
 }

@@ -201,11 +201,14 @@ impl ArmClient {
         opts: &RequestOptions,
     ) -> Result<Option<Json>, ArmError> {
         let url = self.url(id, api_version, &[])?;
-        let response = self.request(Method::GET, url, None, opts).await?;
+        let aux = self.aux_for(false, opts)?;
+        let response = self
+            .send_url(Method::GET, url, None, &aux, opts, opts.deadline())
+            .await?;
         match response.status {
             404 => Ok(None),
             200..=299 => Ok(Some(self.json_body(&Method::GET, id, &response)?)),
-            _ => Err(self.error_from(&Method::GET, id, &response, &[])),
+            _ => Err(self.error_from(&Method::GET, id, &response, &aux)),
         }
     }
 
@@ -301,10 +304,14 @@ impl ArmClient {
         let mut url = self.url(collection_path, api_version, &[])?;
         let mut items = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let aux = self.aux_for(false, opts)?;
+        let deadline = opts.deadline();
         for page in 0..MAX_PAGES {
-            let response = self.request(Method::GET, url.clone(), None, opts).await?;
+            let response = self
+                .send_url(Method::GET, url.clone(), None, &aux, opts, deadline)
+                .await?;
             if !(200..300).contains(&response.status) {
-                return Err(self.error_from(&Method::GET, collection_path, &response, &[]));
+                return Err(self.error_from(&Method::GET, collection_path, &response, &aux));
             }
             let body = self.json_body(&Method::GET, collection_path, &response)?;
             match body.get("value") {
@@ -413,20 +420,6 @@ impl ArmClient {
                 status: 404,
                 message: "the resource was not found right after it was written".into(),
             })
-    }
-
-    /// One logical request with the options' auxiliary tenants (reads) and deadline.
-    async fn request(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Bytes>,
-        opts: &RequestOptions,
-    ) -> Result<RawResponse, ArmError> {
-        let is_write = method != Method::GET && method != Method::HEAD;
-        let aux = self.aux_for(is_write, opts)?;
-        self.send_url(method, url, body, &aux, opts, opts.deadline())
-            .await
     }
 
     fn aux_for(&self, is_write: bool, opts: &RequestOptions) -> Result<Vec<String>, ArmError> {
@@ -742,9 +735,18 @@ fn secret_header(value: &str) -> Result<HeaderValue, ArmError> {
     Ok(v)
 }
 
-/// reqwest's error with its causes (the top level alone says little), no URL query.
+/// What went wrong with a request, with the underlying causes (reqwest's own message names
+/// the URL, query included, so it is replaced by the kind of failure).
 fn describe_reqwest_error(e: &reqwest::Error) -> String {
-    let mut text = e.without_url_ref().to_string();
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the response body could not be read".to_string()
+    } else {
+        "the request failed".to_string()
+    };
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         text.push_str(": ");
@@ -752,24 +754,6 @@ fn describe_reqwest_error(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        if self.is_timeout() {
-            "timed out".into()
-        } else if self.is_connect() {
-            "could not connect".into()
-        } else if self.is_body() || self.is_decode() {
-            "the response body could not be read".into()
-        } else {
-            "the request failed".into()
-        }
-    }
 }
 
 /// The auxiliary tenants of one request: the provider-wide ones on writes, plus the

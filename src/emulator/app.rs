@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use base64::Engine;
@@ -109,7 +109,8 @@ pub struct App {
     pub world: WorldIndex,
     pub signer: Signer,
     signing_key: Vec<u8>,
-    store: Mutex<Store>,
+    /// Readers (GETs) share it; changes take it alone.
+    store: RwLock<Store>,
     log: Mutex<RequestLog>,
     faults: Mutex<FaultInjector>,
     state_file: Option<PathBuf>,
@@ -120,6 +121,14 @@ pub struct App {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn read_lock<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write_lock<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl App {
@@ -145,14 +154,14 @@ impl App {
             world: WorldIndex::new(world),
             signer: Signer::new(&signing_key),
             signing_key,
-            store: Mutex::new(store),
+            store: RwLock::new(store),
             log: Mutex::new(RequestLog::default()),
             faults: Mutex::new(faults),
             state_file,
             lro,
             self_urls: OnceLock::new(),
         };
-        app.persist(&lock(&app.store))?;
+        app.persist(&read_lock(&app.store))?;
         Ok(app)
     }
 
@@ -170,15 +179,21 @@ impl App {
 
     /// Reads the store. Long-running operations whose time is up complete first (and that
     /// change is persisted like any other).
-    pub fn read<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        let mut store = lock(&self.store);
+    pub fn read<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        {
+            let store = read_lock(&self.store);
+            if !super::arm::operations_due(&store) {
+                return f(&store);
+            }
+        }
+        let mut store = write_lock(&self.store);
         if super::arm::settle_operations(&mut store) {
             store.recompute_connections(&self.world);
             if let Err(e) = self.persist(&store) {
                 eprintln!("avnm-arm-emulator: {e}");
             }
         }
-        f(&mut store)
+        f(&store)
     }
 
     /// Changes the store: runs `f`, recomputes connection states and writes the state file.
@@ -201,7 +216,7 @@ impl App {
         f: impl FnOnce(&mut Store) -> Result<R, ArmError>,
         then: impl FnOnce(&Store, R) -> T,
     ) -> Result<T, ArmError> {
-        let mut store = lock(&self.store);
+        let mut store = write_lock(&self.store);
         super::arm::settle_operations(&mut store);
         let before = self.state_file.as_ref().map(|_| store.clone());
         let result = f(&mut store)?;

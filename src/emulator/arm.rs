@@ -1409,6 +1409,15 @@ fn complete_operation(store: &mut Store, op_key: &str) {
 
 /// Completes the operations whose time is up (so a client that never polls still sees the
 /// resource go). Returns true when something changed.
+/// True when some long-running operation is past its deadline (or finished long enough
+/// ago to be forgotten).
+pub fn operations_due(store: &Store) -> bool {
+    let now = now_ms();
+    store.operations.values().any(|o| {
+        (!o.done && o.done_at_ms <= now) || (o.done && o.done_at_ms + OPERATION_RETENTION_MS <= now)
+    })
+}
+
 pub fn settle_operations(store: &mut Store) -> bool {
     let now = now_ms();
     let due: Vec<String> = store
