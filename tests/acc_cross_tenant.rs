@@ -304,3 +304,119 @@ fn member_waits_for_the_target_tenant_half_or_names_it() {
     tf.destroy();
     assert_eq!(leftovers(&emu, "acc-wait"), Vec::<String>::new());
 }
+
+#[test]
+fn member_of_an_unconnected_tenant_says_what_is_missing() {
+    if !support::acceptance_enabled() {
+        return;
+    }
+    let emu = Emulator::start();
+    let tf = TerraformDir::for_emulator(&emu);
+    let config = format!(
+        "{providers}{manager}
+resource \"avnm_network_group\" \"g\" {{
+  provider           = avnm.central
+  name               = \"acc-lone-group\"
+  network_manager_id = avnm_network_manager.nm.id
+}}
+
+resource \"avnm_static_member\" \"foreign\" {{
+  provider                  = avnm.central
+  name                      = \"target-member\"
+  network_group_id          = avnm_network_group.g.id
+  target_virtual_network_id = \"{vnet}\"
+}}
+",
+        providers = providers(&emu, &[("central", "admin", "central")]),
+        manager = manager_block(&emu, "acc-lone-nm"),
+        vnet = vnet(&emu, "target", 0),
+    );
+    tf.write("main.tf", &config);
+    let out = tf.apply_fails();
+    let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("No scope of network manager"), "{out}");
+    assert!(words.contains("create an avnm_scope_connection"), "{out}");
+    tf.destroy();
+    assert_eq!(leftovers(&emu, "acc-lone"), Vec::<String>::new());
+}
+
+#[test]
+fn members_under_a_connected_management_group() {
+    if !support::acceptance_enabled() {
+        return;
+    }
+    let emu = Emulator::start();
+    let tf = TerraformDir::for_emulator(&emu);
+    let target_tenant = emu.tenant("target").tenant_id.clone();
+    let config = format!(
+        "{providers}{manager}
+resource \"avnm_scope_connection\" \"mg\" {{
+  provider           = avnm.central
+  name               = \"acc-mg-sc\"
+  network_manager_id = avnm_network_manager.nm.id
+  tenant_id          = \"{target_tenant}\"
+  target_scope_id    = \"{mg}\"
+}}
+
+resource \"avnm_management_group_connection\" \"mg\" {{
+  provider            = avnm.target
+  name                = \"acc-mg-conn\"
+  management_group_id = \"{mg}\"
+  network_manager_id  = avnm_network_manager.nm.id
+}}
+
+resource \"avnm_network_group\" \"g\" {{
+  provider           = avnm.central
+  name               = \"acc-mg-group\"
+  network_manager_id = avnm_network_manager.nm.id
+}}
+
+resource \"avnm_static_member\" \"foreign\" {{
+  provider                  = avnm.central
+  name                      = \"target-member\"
+  network_group_id          = avnm_network_group.g.id
+  target_virtual_network_id = \"{vnet}\"
+  depends_on                = [avnm_scope_connection.mg]
+}}
+
+data \"avnm_network_group_members\" \"all\" {{
+  provider         = avnm.central
+  network_group_id = avnm_network_group.g.id
+  depends_on       = [avnm_static_member.foreign]
+}}
+",
+        providers = providers(
+            &emu,
+            &[
+                ("central", "admin", "central"),
+                ("target", "target_admin", "target")
+            ]
+        ),
+        manager = manager_block(&emu, "acc-mg-nm"),
+        mg = emu.tenant("target").management_group_ids[0],
+        vnet = vnet(&emu, "target", 0),
+    );
+    tf.write("main.tf", &config);
+    let mark = log_mark(&emu);
+    tf.apply();
+    let put = requests_after(&emu, mark)
+        .into_iter()
+        .find(|r| {
+            r["method"] == "PUT"
+                && r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("/staticMembers/")
+        })
+        .expect("the member's PUT");
+    assert_eq!(
+        put["auxiliary_tenant_ids"],
+        serde_json::json!([target_tenant]),
+        "{put}"
+    );
+    let members = tf.resource_values("data.avnm_network_group_members.all")["members"].clone();
+    assert_eq!(members[0]["tenant_id"], target_tenant.as_str(), "{members}");
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert_eq!(leftovers(&emu, "acc-mg"), Vec::<String>::new());
+}

@@ -186,7 +186,13 @@ fn network_manager_lifecycle() {
     assert!(leftovers(&emu, "/networkManagers/acc-nm/").is_empty());
     tf.assert_plan_empty();
 
+    let mark = log_mark(&emu);
     tf.destroy();
+    // One DELETE (force=true); the long-running operation is polled at its own URL.
+    assert_eq!(
+        count(&emu, mark, "DELETE", "/networkManagers/acc-nm-renamed"),
+        1
+    );
     assert_eq!(
         leftovers(&emu, "/networkManagers/acc-nm"),
         Vec::<String>::new()

@@ -57,6 +57,12 @@ fn static_member_lifecycle() {
         "existence check"
     );
     assert_eq!(count(&emu, mark, "PUT", "/staticMembers/acc-member"), 1);
+    // Only the manager's own existence check reads it: a member in the manager's own
+    // subscription needs no tenant lookup (neither the resource nor the data source).
+    assert_eq!(
+        count(&emu, mark, "GET", "/networkManagers/acc-member-nm"),
+        1
+    );
     let member = tf.resource_values("avnm_static_member.m");
     assert_eq!(member["target_virtual_network_id"], first.as_str());
     assert_eq!(member["region"], "westeurope");

@@ -589,3 +589,38 @@ fn a_slow_answer_ends_at_the_deadline() {
         assert!(d.detail.contains("timeouts"), "{}", d.detail);
     });
 }
+
+#[test]
+fn dropped_connections_are_retried() {
+    let emu = Emulator::start();
+    let ((), logs) = with_logs(|| {
+        block_on(async {
+            let client = client(&env(&emu, "admin", "central")).await;
+            admin(
+                &emu,
+                "faults",
+                reqwest::Method::POST,
+                Some(r#"{"rules": [{"method": "GET", "path": "virtualNetworks", "drop": true, "count": 2}]}"#),
+            )
+            .await;
+            let got = client
+                .get(
+                    &emu.tenant("central").virtual_network_ids[0],
+                    NETWORK_API_VERSION,
+                    &RequestOptions::default(),
+                )
+                .await
+                .expect("GET after two dropped connections");
+            assert!(got.is_some());
+        })
+    });
+    let retries: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("retrying ARM request"))
+        .collect();
+    assert_eq!(retries.len(), 2, "{logs}");
+    assert!(
+        retries.iter().all(|l| !l.contains("HTTP ")),
+        "retried for the connection, not a status: {retries:?}"
+    );
+}

@@ -143,3 +143,35 @@ fn cross_tenant_example_converges_with_thirty_percent_throttled() {
         "cross-tenant example under 30% throttling: {throttled} throttled answers, {retries} retries logged (apply + destroy)"
     );
 }
+
+#[test]
+fn provider_page_example_is_valid_terraform() {
+    if !support::acceptance_enabled() {
+        return;
+    }
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/index.md"))
+        .expect("docs/index.md");
+    let example = page
+        .split("```terraform")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("an example in docs/index.md");
+    let tf = TerraformDir::new();
+    tf.write("main.tf", example);
+    tf.write(
+        "variables.tf",
+        "variable \"central_tenant_id\" {}\nvariable \"central_subscription_id\" {}\nvariable \"target_tenant_id\" {}\nvariable \"target_subscription_id\" {}\n",
+    );
+    let fmt = tf.run(&["fmt", "-check", "main.tf"]);
+    assert!(
+        fmt.success(),
+        "the example is not `terraform fmt` clean:\n{}",
+        fmt.output()
+    );
+    let validate = tf.run(&["validate"]);
+    assert!(
+        validate.success(),
+        "the example does not validate:\n{}",
+        validate.output()
+    );
+}

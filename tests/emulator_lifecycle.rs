@@ -171,6 +171,25 @@ async fn group_and_static_member_lifecycle() {
 
     let deleting = c.call(Method::DELETE, &group, None).await;
     assert_eq!(deleting.status, 202);
+    // Nothing is created under a group that is being deleted, nor is it updated.
+    let late = c
+        .call(
+            Method::PUT,
+            &member,
+            Some(json!({"properties": {"resourceId": vnet}})),
+        )
+        .await;
+    assert_eq!(
+        (late.status, late.code()),
+        (409, "AnotherOperationInProgress")
+    );
+    let update = c
+        .call(Method::PUT, &group, Some(json!({"properties": {}})))
+        .await;
+    assert_eq!(
+        (update.status, update.code()),
+        (409, "AnotherOperationInProgress")
+    );
 
     // Subnet groups take subnets, not networks.
     let subnet_group = format!("{}/networkGroups/subnets", c.manager("nm"));
@@ -535,4 +554,80 @@ async fn world_networks_are_readable() {
         300
     );
     assert_eq!(c.emu.ready.tenants["target"].virtual_network_ids.len(), 300);
+}
+
+#[tokio::test]
+async fn serves_http1_and_http2() {
+    let c = Central::new(&[]).await;
+    let pem = std::fs::read(&c.emu.ready.ca_cert_file).unwrap();
+    let ca = reqwest::Certificate::from_pem(&pem).unwrap();
+    let http1 = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .http1_only()
+        .build()
+        .unwrap();
+    let path = format!(
+        "{}/providers/Microsoft.Network/networkManagers?api-version=2026-03-01",
+        c.rg
+    );
+    let r = http1
+        .get(c.emu.url(&path))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_11);
+    assert_eq!(r.status(), 200);
+    let r = c
+        .emu
+        .client()
+        .get(c.emu.url(&path))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn concurrent_writes_are_all_kept() {
+    let c = std::sync::Arc::new(Central::new(&[]).await);
+    c.put_manager("nm").await;
+    let group = format!("{}/networkGroups/g", c.manager("nm"));
+    c.call(Method::PUT, &group, Some(json!({"properties": {}})))
+        .await;
+    let vnets = c.emu.ready.tenants["central"].virtual_network_ids.clone();
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let c = c.clone();
+            let path = format!("{group}/staticMembers/m{i:02}");
+            let vnet = vnets[i].clone();
+            tokio::spawn(async move {
+                c.call(
+                    Method::PUT,
+                    &path,
+                    Some(json!({"properties": {"resourceId": vnet}})),
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let mut names = Vec::new();
+    let mut next = Some(format!("{group}/staticMembers"));
+    while let Some(path) = next {
+        let page = c.call(Method::GET, &path, None).await;
+        for v in page.body["value"].as_array().unwrap() {
+            names.push(v["name"].as_str().unwrap().to_string());
+        }
+        next = page.body["nextLink"]
+            .as_str()
+            .map(|l| l.trim_start_matches(&c.emu.url("")).to_string());
+    }
+    let expected: Vec<String> = (0..50).map(|i| format!("m{i:02}")).collect();
+    assert_eq!(names, expected);
 }

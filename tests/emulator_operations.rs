@@ -412,3 +412,69 @@ async fn correlation_ids_are_echoed_and_logged() {
         .unwrap();
     assert!(newer.iter().all(|r| r["seq"].as_u64().unwrap() > last));
 }
+
+#[tokio::test]
+async fn operator_endpoints() {
+    let emu = Emulator::start(binary(), &[]).unwrap();
+    let client = emu.client();
+    let world: Value = client
+        .get(emu.url("/_emulator/world"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        world["tenants"]["central"]["tenant_id"],
+        json!(emu.ready.tenants["central"].tenant_id)
+    );
+    post(&emu, "/_emulator/faults", "get:503:1").await;
+    let spec: Value = client
+        .get(emu.url("/_emulator/faults"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(spec["rules"][0]["status"], 503);
+    assert_eq!(spec["rules"][0]["method"], "GET");
+
+    emu.token("admin", "central").await.unwrap();
+    let log: Vec<Value> = client
+        .get(emu.url("/_emulator/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r["path"].as_str().unwrap().ends_with("/oauth2/v2.0/token"))
+    );
+    let cleared = client
+        .delete(emu.url("/_emulator/requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 204);
+    let log: Vec<Value> = client
+        .get(emu.url("/_emulator/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log.iter().all(|r| r["path"] == "/_emulator/requests"),
+        "{log:?}"
+    );
+
+    let unknown = client.get(emu.url("/_emulator/nope")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    let elsewhere = client.get(emu.url("/nowhere")).send().await.unwrap();
+    assert_eq!(elsewhere.status(), 404);
+}

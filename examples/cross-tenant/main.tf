@@ -1,4 +1,4 @@
-# The seed's cross-tenant flow in one configuration and one `terraform apply`:
+# The cross-tenant how-to of Azure Virtual Network Manager in one configuration and one apply:
 #   central tenant: network manager, scope connection to a target-tenant subscription (Pending)
 #   target tenant:  network manager connection back to the manager               (→ Connected)
 #   central tenant: a network group with static members from both tenants
@@ -107,7 +107,8 @@ resource "avnm_static_member" "target" {
 data "avnm_scope_connections" "central" {
   provider           = avnm.central
   network_manager_id = avnm_network_manager.central.id
-  depends_on         = [avnm_subscription_connection.to_central]
+  # Read only once both halves exist, so the check sees the connection the apply made.
+  depends_on = [avnm_scope_connection.to_target, avnm_subscription_connection.to_central]
 }
 
 data "avnm_subscription_connection" "to_central" {
@@ -132,7 +133,7 @@ data "avnm_network_group_members" "spokes" {
 
 check "cross_tenant_connected" {
   assert {
-    condition = alltrue([
+    condition = length(data.avnm_scope_connections.central.scope_connections) > 0 && alltrue([
       for c in data.avnm_scope_connections.central.scope_connections : c.connection_state == "Connected"
     ])
     error_message = "Not every scope connection is Connected: ${jsonencode({ for c in data.avnm_scope_connections.central.scope_connections : c.name => c.connection_state })}"

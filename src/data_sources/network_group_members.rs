@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::arm::ArmClient;
-use crate::arm::id::NetworkGroupId;
+use crate::arm::id::{NetworkGroupId, NetworkManagerId, SubscriptionId};
 use crate::protocol::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
 use crate::resources::arm_ops::{self, ArmCall};
 use crate::resources::member_tenant::{Coverage, coverage};
@@ -63,13 +63,51 @@ fn schema() -> Schema {
     }
 }
 
+/// What the members' tenants are told from: the manager's ID (its own subscription is its
+/// own tenant) and, when a member lies elsewhere, its body and scope connections.
+struct Scopes<'a> {
+    manager_id: &'a NetworkManagerId,
+    manager: &'a Json,
+    connections: &'a [Json],
+    home_tenant: &'a str,
+}
+
+impl Scopes<'_> {
+    fn tenant_of(&self, subscription: &SubscriptionId) -> Option<String> {
+        if subscription
+            .subscription_id()
+            .eq_ignore_ascii_case(self.manager_id.subscription_id())
+        {
+            return Some(self.home_tenant.to_string());
+        }
+        match coverage(
+            self.manager,
+            self.connections,
+            self.home_tenant,
+            subscription,
+        ) {
+            Coverage::Home => Some(self.home_tenant.to_string()),
+            Coverage::Foreign(tenants) if tenants.len() == 1 => tenants.into_iter().next(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether some member lies outside the manager's own subscription (then telling its
+/// tenant needs the manager's scopes and scope connections).
+fn needs_scopes(bodies: &[Json], manager_id: &NetworkManagerId) -> bool {
+    bodies.iter().any(|b| {
+        json_str(b, "/properties/resourceId")
+            .and_then(target_subscription)
+            .is_some_and(|s| {
+                !s.subscription_id()
+                    .eq_ignore_ascii_case(manager_id.subscription_id())
+            })
+    })
+}
+
 /// The members of `bodies`, each with its tenant as the manager's scopes tell it.
-fn members_from_arm(
-    bodies: &[Json],
-    manager: &Json,
-    connections: &[Json],
-    home_tenant: &str,
-) -> Vec<Member> {
+fn members_from_arm(bodies: &[Json], scopes: &Scopes) -> Vec<Member> {
     let mut members: Vec<Member> = bodies
         .iter()
         .map(|b| {
@@ -77,15 +115,7 @@ fn members_from_arm(
             let tenant_id = target
                 .as_deref()
                 .and_then(target_subscription)
-                .and_then(
-                    |sub| match coverage(manager, connections, home_tenant, &sub) {
-                        Coverage::Home => Some(home_tenant.to_string()),
-                        Coverage::Foreign(tenants) if tenants.len() == 1 => {
-                            tenants.into_iter().next()
-                        }
-                        _ => None,
-                    },
-                );
+                .and_then(|sub| scopes.tenant_of(&sub));
             Member {
                 id: json_str(b, "/id").map(str::to_string),
                 name: json_str(b, "/name").map(str::to_string),
@@ -125,18 +155,24 @@ impl DataSource<ArmClient> for NetworkGroupMembersData {
         let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
         let collection = format!("{}/staticMembers", group.as_str());
         let bodies = call.list(&collection).await?;
-        let manager = call.get(manager_id.as_str()).await?.unwrap_or(Json::Null);
-        let connections = call
-            .list(&format!("{}/scopeConnections", manager_id.as_str()))
-            .await?;
+        let (manager, connections) = if needs_scopes(&bodies, &manager_id) {
+            let manager = call.get(manager_id.as_str()).await?.unwrap_or(Json::Null);
+            let connections = call
+                .list(&format!("{}/scopeConnections", manager_id.as_str()))
+                .await?;
+            (manager, connections)
+        } else {
+            (Json::Null, Vec::new())
+        };
+        let scopes = Scopes {
+            manager_id: &manager_id,
+            manager: &manager,
+            connections: &connections,
+            home_tenant: ctx.client.tenant_id(),
+        };
         Ok(NetworkGroupMembersDataState {
             id: Some(collection),
-            members: Some(members_from_arm(
-                &bodies,
-                &manager,
-                &connections,
-                ctx.client.tenant_id(),
-            )),
+            members: Some(members_from_arm(&bodies, &scopes)),
             ..config
         })
     }
@@ -167,10 +203,36 @@ mod tests {
             json!({"id": "/m/b", "name": "b", "properties": {"resourceId": vnet(foreign, "v2"), "region": "eastus"}}),
             json!({"id": "/m/a", "name": "a", "properties": {"resourceId": vnet(own, "v1"), "region": "westeurope"}}),
         ];
-        let members = members_from_arm(&bodies, &manager, &[], HOME);
+        let manager_id = NetworkManagerId::new("cccccccc-0000-0000-0000-000000000001", "rg", "nm");
+        let scopes = Scopes {
+            manager_id: &manager_id,
+            manager: &manager,
+            connections: &[],
+            home_tenant: HOME,
+        };
+        assert!(needs_scopes(&bodies, &manager_id));
+        let members = members_from_arm(&bodies, &scopes);
         assert_eq!(members[0].name.as_deref(), Some("a"));
         assert_eq!(members[0].tenant_id.as_deref(), Some(HOME));
         assert_eq!(members[1].tenant_id.as_deref(), Some(TARGET));
         assert_eq!(members[1].region.as_deref(), Some("eastus"));
+    }
+
+    #[test]
+    fn members_in_the_managers_subscription_need_no_lookup() {
+        let sub = "cccccccc-0000-0000-0000-000000000001";
+        let manager_id = NetworkManagerId::new(sub, "rg", "nm");
+        let bodies = vec![json!({"name": "a", "properties": {"resourceId": vnet(sub, "v")}})];
+        assert!(!needs_scopes(&bodies, &manager_id));
+        let scopes = Scopes {
+            manager_id: &manager_id,
+            manager: &Json::Null,
+            connections: &[],
+            home_tenant: HOME,
+        };
+        assert_eq!(
+            members_from_arm(&bodies, &scopes)[0].tenant_id.as_deref(),
+            Some(HOME)
+        );
     }
 }

@@ -721,6 +721,20 @@ impl Ctx<'_> {
         self.app.mutate_then(
             |store| {
                 let parent = self.parent_id(store, ancestors)?;
+                if let Some(deleting) = ancestors
+                    .iter()
+                    .filter_map(|a| store.get(a))
+                    .find(|a| a.deleting)
+                {
+                    return Err(ArmError::new(
+                        409,
+                        "AnotherOperationInProgress",
+                        format!(
+                            "Another operation on this or dependent resource is in progress: parent resource '{}' is being deleted.",
+                            deleting.id
+                        ),
+                    ));
+                }
                 let id = self.resource_id(kind, &parent, ancestors, name);
                 let k = key(&id);
                 let existing = store.resources.get(&k).cloned();
@@ -937,7 +951,12 @@ impl Ctx<'_> {
             .get("memberType")
             .and_then(Value::as_str)
             .unwrap_or("VirtualNetwork");
-        if !old.eq_ignore_ascii_case(new) && store.children(group_key).next().is_some() {
+        if !old.eq_ignore_ascii_case(new)
+            && store
+                .children_of(group_key, Kind::StaticMember)
+                .next()
+                .is_some()
+        {
             return Err(ArmError::bad_request(
                 "CannotChangeMemberTypeWithMembers",
                 format!("The member type of network group '{}' cannot change from '{old}' to '{new}' while it has static members.", existing.name),
@@ -1059,8 +1078,7 @@ impl Ctx<'_> {
             );
             if cross_tenant {
                 let states: Vec<String> = store
-                    .children(&key(&manager.id))
-                    .filter(|r| r.kind == Kind::ScopeConnection)
+                    .children_of(&key(&manager.id), Kind::ScopeConnection)
                     .filter(|r| {
                         r.properties
                             .get("tenantId")
@@ -1407,8 +1425,6 @@ fn complete_operation(store: &mut Store, op_key: &str) {
     store.remove_tree(&resource_key);
 }
 
-/// Completes the operations whose time is up (so a client that never polls still sees the
-/// resource go). Returns true when something changed.
 /// True when some long-running operation is past its deadline (or finished long enough
 /// ago to be forgotten).
 pub fn operations_due(store: &Store) -> bool {
@@ -1418,6 +1434,8 @@ pub fn operations_due(store: &Store) -> bool {
     })
 }
 
+/// Completes the operations whose time is up (so a client that never polls still sees the
+/// resource go) and forgets old finished ones. Returns true when something changed.
 pub fn settle_operations(store: &mut Store) -> bool {
     let now = now_ms();
     let due: Vec<String> = store

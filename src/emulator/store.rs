@@ -182,6 +182,20 @@ impl Store {
             .filter(move |r| r.parent.as_deref() == Some(parent_key))
     }
 
+    /// Direct children of one kind (a range over `parent/typesegment/` only).
+    pub fn children_of<'a>(
+        &'a self,
+        parent_key: &'a str,
+        kind: Kind,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        let prefix = format!("{parent_key}/{}/", kind.type_segment().to_ascii_lowercase());
+        self.resources
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, r)| r)
+            .filter(move |r| r.kind == kind && r.parent.as_deref() == Some(parent_key))
+    }
+
     /// Removes a resource and everything below it; returns how many were removed.
     pub fn remove_tree(&mut self, resource_key: &str) -> usize {
         let prefix = format!("{resource_key}/");
@@ -327,9 +341,10 @@ impl Store {
     /// `crossTenantScopes` shape.
     pub fn cross_tenant_scopes(&self, manager_key: &str, world: &WorldIndex) -> Vec<Value> {
         let mut by_tenant: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
-        for sc in self.children(manager_key).filter(|r| {
-            r.kind == Kind::ScopeConnection && r.connection_state.as_deref() == Some("Connected")
-        }) {
+        for sc in self
+            .children_of(manager_key, Kind::ScopeConnection)
+            .filter(|r| r.connection_state.as_deref() == Some("Connected"))
+        {
             let Some(resource_id) = sc.properties.get("resourceId").and_then(Value::as_str) else {
                 continue;
             };
@@ -361,11 +376,8 @@ impl Store {
         };
         let mut scopes = own_scopes(m);
         scopes.extend(
-            self.children(manager_key)
-                .filter(|r| {
-                    r.kind == Kind::ScopeConnection
-                        && r.connection_state.as_deref() == Some("Connected")
-                })
+            self.children_of(manager_key, Kind::ScopeConnection)
+                .filter(|r| r.connection_state.as_deref() == Some("Connected"))
                 .filter_map(|r| r.properties.get("resourceId").and_then(Value::as_str))
                 .map(key),
         );

@@ -1018,3 +1018,45 @@ mod tests {
         assert!(CloudEndpoints::from_metadata("x", &serde_json::json!({"name": "x"})).is_err());
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use super::*;
+
+    /// docs/index.md documents every provider argument and every environment variable the
+    /// schema names.
+    #[test]
+    fn provider_page_documents_every_argument_and_variable() {
+        let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/index.md"))
+            .expect("docs/index.md");
+        assert!(
+            page.starts_with("---\n") && page.contains("page_title:"),
+            "Registry front matter"
+        );
+        assert!(page.contains("```terraform"), "an example");
+        for attribute in provider_schema().block.attributes {
+            assert!(
+                page.contains(&format!("- `{}` - ", attribute.name)),
+                "{} is not documented",
+                attribute.name
+            );
+            for word in attribute
+                .description
+                .split(|c: char| !(c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()))
+            {
+                if word.len() > 4
+                    && (word.starts_with("ARM_")
+                        || word.starts_with("AZURE_")
+                        || word.starts_with("ACTIONS_")
+                        || word.starts_with("SYSTEM_"))
+                {
+                    assert!(
+                        page.contains(word),
+                        "{word} (of {}) is not documented",
+                        attribute.name
+                    );
+                }
+            }
+        }
+    }
+}

@@ -118,14 +118,21 @@ fn cloud_error_text(cloud: &CloudError) -> (String, String) {
              take a few minutes to apply.",
             cloud.tenant_id
         )),
-        "InvalidAuthenticationToken"
-        | "AuthenticationFailed"
-        | "InvalidAuthenticationTokenTenant" => Some(format!(
-            "ARM did not accept the token issued for tenant {}. Check that `tenant_id` is the \
-             tenant of the subscription you manage, and that `environment`/`metadata_host` \
-             point at the cloud the subscription is in.",
+        "InvalidAuthenticationTokenTenant" => Some(format!(
+            "The resource is in a subscription of another tenant than this provider \
+             configuration's ({}). Manage it through a provider configuration whose `tenant_id` \
+             is that tenant (an alias, e.g. `provider = avnm.target`); cross-tenant references \
+             such as a static member's virtual network are covered by auxiliary tokens instead.",
             cloud.tenant_id
         )),
+        "InvalidAuthenticationToken" | "AuthenticationFailed" | "ExpiredAuthenticationToken" => {
+            Some(format!(
+                "ARM did not accept the token issued for tenant {}. Check that `tenant_id` is the \
+             tenant of the subscription you manage, and that `environment`/`metadata_host` \
+             point at the cloud the subscription is in.",
+                cloud.tenant_id
+            ))
+        }
         _ => None,
     };
     if let Some(advice) = advice {
@@ -253,6 +260,16 @@ mod tests {
         let d = arm_error_diagnostic("", &cloud("AuthorizationFailed", &[]));
         assert!(d.summary.contains("central-tenant"));
         assert!(d.detail.contains("Network Contributor"));
+    }
+
+    #[test]
+    fn a_token_of_the_wrong_tenant_points_at_provider_aliases() {
+        let d = arm_error_diagnostic("", &cloud("InvalidAuthenticationTokenTenant", &[]));
+        assert!(
+            d.detail.contains("central-tenant") && d.detail.contains("alias"),
+            "{}",
+            d.detail
+        );
     }
 
     #[test]

@@ -119,27 +119,28 @@ pub fn target_subscription(target: &str) -> Option<SubscriptionId> {
 
 impl StaticMember {
     /// The tenants whose auxiliary tokens the member's PUT needs, waiting (until shortly
-    /// before `deadline`) while the covering scope connection is Pending.
+    /// before `deadline`) while the covering scope connection is Pending. `None`: nothing
+    /// the manager knows covers the subscription (ARM will judge).
     async fn auxiliary_tenants(
         &self,
         call: &ArmCall<'_>,
         manager: &NetworkManagerId,
         subscription: &SubscriptionId,
         deadline: Instant,
-    ) -> Result<Vec<String>, Diagnostics> {
-        let key = (
-            manager.as_str().to_ascii_lowercase(),
-            subscription.as_str().to_ascii_lowercase(),
-        );
+    ) -> Result<Option<Vec<String>>, Diagnostics> {
         // The manager's own subscription is in its own tenant: no lookup needed.
         if subscription
             .subscription_id()
             .eq_ignore_ascii_case(manager.subscription_id())
         {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
+        let key = (
+            manager.as_str().to_ascii_lowercase(),
+            subscription.as_str().to_ascii_lowercase(),
+        );
         if let Some(known) = self.cached(&key) {
-            return Ok(known);
+            return Ok(Some(known));
         }
         let home = call.client().tenant_id().to_string();
         loop {
@@ -158,10 +159,10 @@ impl StaticMember {
                 found = coverage(&body, &connections, &home, subscription);
             }
             match found {
-                Coverage::Home => return Ok(self.remember(key, Vec::new())),
-                Coverage::Foreign(tenants) => return Ok(self.remember(key, tenants)),
-                // ARM judges; its answer (out of scope) is the clearest explanation.
-                Coverage::Uncovered => return Ok(Vec::new()),
+                Coverage::Home => return Ok(Some(self.remember(key, Vec::new()))),
+                Coverage::Foreign(tenants) => return Ok(Some(self.remember(key, tenants))),
+                // ARM judges (a management group of the manager's own scope may hold it).
+                Coverage::Uncovered => return Ok(None),
                 Coverage::Blocked(unconnected) => {
                     return Err(not_connected(
                         manager,
@@ -196,6 +197,16 @@ impl StaticMember {
         }
         tenants
     }
+}
+
+/// Added to ARM's refusal of a member no scope of the manager was known to cover.
+fn uncovered_hint(manager: &NetworkManagerId, subscription: &SubscriptionId) -> String {
+    format!(
+        "\n\nNo scope of network manager {manager} covers subscription {subscription}: it is \
+         neither in the manager's own scope nor named by one of its scope connections. If the \
+         virtual network is in another tenant, create an avnm_scope_connection to that \
+         subscription (or its management group) and give this member a depends_on on it."
+    )
 }
 
 fn not_connected(
@@ -254,9 +265,18 @@ impl Resource<ArmClient> for StaticMember {
             .await?;
         plain.ensure_absent(id.as_str()).await?;
         let body = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
-            .with_auxiliary_tenants(&tenants)
+            .with_auxiliary_tenants(tenants.as_deref().unwrap_or_default())
             .put(id.as_str(), &to_arm_body(&planned))
-            .await?;
+            .await
+            .map_err(|mut diagnostics| {
+                if tenants.is_none() {
+                    for d in &mut diagnostics.0 {
+                        d.detail
+                            .push_str(&uncovered_hint(&id.network_manager(), &subscription));
+                    }
+                }
+                diagnostics
+            })?;
         Ok(from_arm_body(
             &body,
             &StaticMemberState {
@@ -349,6 +369,21 @@ mod tests {
         let other = VNET.replace("vnet1", "vnet2");
         let s = from_arm_body(&json!({"properties": {"resourceId": other}}), &planned);
         assert_eq!(s.target_virtual_network_id.as_deref(), Some(other.as_str()));
+    }
+
+    #[test]
+    fn uncovered_hint_says_what_to_create() {
+        let manager = StaticMemberId::parse(&format!(
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/networkGroups/g/staticMembers/m"
+        ))
+        .unwrap()
+        .network_manager();
+        let hint = uncovered_hint(&manager, &target_subscription(VNET).unwrap());
+        assert!(hint.contains("avnm_scope_connection"), "{hint}");
+        assert!(
+            hint.contains("00000000-0000-0000-0000-000000000002"),
+            "{hint}"
+        );
     }
 
     #[test]

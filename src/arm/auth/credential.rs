@@ -123,8 +123,8 @@ impl fmt::Debug for Credential {
 /// Everything needed to get tokens.
 #[derive(Clone)]
 pub struct CredentialConfig {
-    /// The home tenant. `None` only for the Azure CLI, whose default tenant is then used
-    /// (and learnt from the first token).
+    /// The home tenant. `None` for the Azure CLI (its default tenant) or a managed identity
+    /// (its own tenant): it is then learnt from the first token.
     pub tenant_id: Option<String>,
     pub credential: Credential,
     /// Entra ID's login endpoint, e.g. `https://login.microsoftonline.com/`.
@@ -166,15 +166,14 @@ impl TenantTokens {
             cache: TokenCache::new(),
         };
         if tokens.config.tenant_id.is_none() {
-            // Only the CLI can go without a tenant: ask it, and read the token's tenant.
+            // The CLI or a managed identity without a tenant: read it from a first token.
             let credential = tokens.build(None)?;
             let token = tokens
-                .get_from(&*credential, "(the Azure CLI's default tenant)")
+                .get_from(&*credential, "(the credential's default tenant)")
                 .await?;
             let tenant = token_tenant(token.token.secret()).ok_or_else(|| {
                 ArmError::Configuration(
-                    "the Azure CLI's token names no tenant (tid); set tenant_id (ARM_TENANT_ID)"
-                        .into(),
+                    "the first token names no tenant (tid); set tenant_id (ARM_TENANT_ID)".into(),
                 )
             })?;
             tokens.home_tenant = tenant.clone();
@@ -182,7 +181,7 @@ impl TenantTokens {
                 .cache
                 .get_or_fetch(&tenant, || async { Ok::<_, ArmError>(token) })
                 .await?;
-            tracing::info!(tenant_id = %tokens.home_tenant, "using the Azure CLI's default tenant");
+            tracing::info!(tenant_id = %tokens.home_tenant, "using the credential's default tenant");
         }
         let home = tokens.home_tenant.clone();
         tokens.token(&home).await?;
@@ -310,12 +309,16 @@ impl TenantTokens {
 
     fn auth_error(&self, tenant: &str, message: &str) -> ArmError {
         let credential = &self.config.credential;
-        // Keep only the first paragraph: azure_identity appends a troubleshooting link.
+        // Keep only the first paragraph (azure_identity appends a troubleshooting link) and
+        // drop azure_identity's "<Type> authentication failed." prefix: the method is named.
         let message = message
             .split("\nTo troubleshoot")
             .next()
             .unwrap_or(message)
             .trim();
+        let message = message
+            .split_once("authentication failed. ")
+            .map_or(message, |(_, rest)| rest);
         ArmError::from(AuthError {
             method: credential.method().name().to_string(),
             tenant_id: tenant.to_string(),
