@@ -7,7 +7,7 @@ use crate::protocol::Diagnostics;
 use crate::resources::arm_ops::ArmCall;
 
 /// GETs `id`, failing with a "not found" diagnostic naming `what` when ARM has no such object.
-pub async fn get_existing(call: &ArmCall<'_>, id: &str, what: &str) -> Result<Json, Diagnostics> {
+pub async fn get_existing(call: &ArmCall, id: &str, what: &str) -> Result<Json, Diagnostics> {
     call.get(id).await?.ok_or_else(|| not_found(what, id))
 }
 

@@ -5,7 +5,9 @@
 //! ```no_run
 //! # async fn demo() {
 //! use terraform_provider_avnm::emulator::harness::Emulator;
-//! let emu = Emulator::start(env!("CARGO_BIN_EXE_avnm-arm-emulator").as_ref(), &[]).unwrap();
+//! // In an integration test: env!("CARGO_BIN_EXE_avnm-arm-emulator").
+//! let binary = std::path::Path::new("target/debug/avnm-arm-emulator");
+//! let emu = Emulator::start(binary, &[]).unwrap();
 //! let token = emu.token("admin", "central").await.unwrap();
 //! # }
 //! ```

@@ -9,17 +9,18 @@ use crate::arm::{ArmClient, ArmError, IdError, NETWORK_API_VERSION, RequestOptio
 use crate::protocol::{Diagnostic, Diagnostics};
 use crate::value::AttributePath;
 
-/// One resource type's ARM calls within one Terraform operation.
-pub struct ArmCall<'a> {
-    client: &'a ArmClient,
+/// One resource type's ARM calls within one Terraform operation. All its requests share one
+/// `x-ms-correlation-request-id`, so ARM's logs group them as one operation.
+pub struct ArmCall {
+    client: ArmClient,
     type_name: &'static str,
     options: RequestOptions,
 }
 
-impl<'a> ArmCall<'a> {
-    pub fn new(client: &'a ArmClient, type_name: &'static str, deadline: Instant) -> Self {
+impl ArmCall {
+    pub fn new(client: &ArmClient, type_name: &'static str, deadline: Instant) -> Self {
         Self {
-            client,
+            client: client.for_operation(),
             type_name,
             options: RequestOptions::until(deadline),
         }
@@ -32,7 +33,7 @@ impl<'a> ArmCall<'a> {
     }
 
     pub fn client(&self) -> &ArmClient {
-        self.client
+        &self.client
     }
 
     /// GETs `id`; `None` when ARM says it does not exist.

@@ -34,7 +34,7 @@ pub fn connection_state(body: &Json) -> &str {
 /// Reads `id` every `POLL_INTERVAL` until it is Connected; returns the last body read and,
 /// when it did not connect, why. `body` is what the caller already has (the PUT's answer).
 pub async fn wait_until_connected(
-    call: &ArmCall<'_>,
+    call: &ArmCall,
     id: &str,
     mut body: Json,
     deadline: Instant,

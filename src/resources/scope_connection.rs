@@ -128,7 +128,7 @@ fn id_of(s: &ScopeConnectionState) -> Result<ScopeConnectionId, Diagnostics> {
 /// Waits for Connected when asked to; the error explains which half is missing.
 async fn settle(
     ctx: &Context<ArmClient>,
-    call: &ArmCall<'_>,
+    call: &ArmCall,
     id: &ScopeConnectionId,
     body: Json,
     state: &ScopeConnectionState,

@@ -123,7 +123,7 @@ impl StaticMember {
     /// the manager knows covers the subscription (ARM will judge).
     async fn auxiliary_tenants(
         &self,
-        call: &ArmCall<'_>,
+        call: &ArmCall,
         manager: &NetworkManagerId,
         subscription: &SubscriptionId,
         deadline: Instant,
@@ -259,12 +259,12 @@ impl Resource<ArmClient> for StaticMember {
                 format!("{target:?} is neither a virtual network ID nor a subnet ID"),
             )
         })?;
-        let plain = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
+        let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
         let tenants = self
-            .auxiliary_tenants(&plain, &id.network_manager(), &subscription, ctx.deadline)
+            .auxiliary_tenants(&call, &id.network_manager(), &subscription, ctx.deadline)
             .await?;
-        plain.ensure_absent(id.as_str()).await?;
-        let body = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
+        call.ensure_absent(id.as_str()).await?;
+        let body = call
             .with_auxiliary_tenants(tenants.as_deref().unwrap_or_default())
             .put(id.as_str(), &to_arm_body(&planned))
             .await
