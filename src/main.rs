@@ -6,5 +6,5 @@ use terraform_provider_avnm::plugin;
 use terraform_provider_avnm::provider::AvnmProvider;
 
 fn main() -> ExitCode {
-    plugin::serve(AvnmProvider::default())
+    plugin::serve(AvnmProvider)
 }

@@ -331,7 +331,7 @@ impl App {
         let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
         let method = req.method.as_str();
         match (method, segments.as_slice()) {
-            ("GET", ["metadata", "endpoints"]) => entra::metadata(self, req),
+            ("GET", ["metadata", "endpoints"]) => entra::metadata(req),
             ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra::token(self, req, tenant, info),
             ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
                 entra::openid_configuration(req, tenant)

@@ -6,35 +6,21 @@
 use serde_json::{Map, Value, json};
 
 use super::app::{App, CallInfo};
+use super::auth::{Caller, authenticate, www_authenticate};
 use super::http::{ArmError, Request, Response};
 use super::ids::{
     ArmPath, Scope, key, new_guid, percent_decode, percent_encode, stable_guid, valid_resource_name,
 };
-use super::jwt::{Claims, JwtError, now};
+use super::membership;
 use super::store::{Kind, Operation, Resource, Store, SystemData, now_ms, timestamp_now};
 use super::validate::{self, Violation};
-use super::world::{NetworkRef, Principal, WorldIndex};
+use super::world::{NetworkRef, WorldIndex};
 
 /// The Microsoft.Network api-versions served, newest first.
 pub const API_VERSIONS: [&str; 4] = ["2026-03-01", "2026-01-01", "2025-09-01", "2025-07-01"];
 
 /// Largest and default page size (`$top`).
 pub const MAX_PAGE: usize = 20;
-
-/// Audiences ARM accepts in access tokens (plus this server's own URLs).
-const AUDIENCES: [&str; 2] = [
-    "https://management.core.windows.net",
-    "https://management.azure.com",
-];
-
-/// The authenticated caller.
-struct Caller {
-    tenant: String,
-    claims: Claims,
-    principal: Principal,
-    /// Valid auxiliary tokens, in header order.
-    auxiliary: Vec<Claims>,
-}
 
 /// What a request addresses.
 enum Target {
@@ -190,152 +176,6 @@ fn route(app: &App, req: &Request, info: &mut CallInfo) -> Result<Response, ArmE
             format!("The requested resource does not support http method '{m}'."),
         )),
     }
-}
-
-fn www_authenticate(req: &Request, error: &str, description: &str) -> String {
-    format!(
-        "Bearer authorization_uri=\"{}/\", error=\"{error}\", error_description=\"{description}\"",
-        req.base_url
-    )
-}
-
-fn authenticate(app: &App, req: &Request, info: &mut CallInfo) -> Result<Caller, ArmError> {
-    let fail = |code: &str, message: &str, description: &str| {
-        ArmError::new(401, code, message).with_header(
-            "WWW-Authenticate",
-            www_authenticate(req, "invalid_token", description),
-        )
-    };
-    let header = req.header("authorization").ok_or_else(|| {
-        fail(
-            "AuthenticationFailed",
-            "Authentication failed. The 'Authorization' header is missing.",
-            "The authentication failed because of missing 'Authorization' header.",
-        )
-    })?;
-    let token = bearer(header).ok_or_else(|| {
-        fail(
-            "AuthenticationFailed",
-            "Authentication failed. The 'Authorization' header is provided in an invalid format.",
-            "The authentication failed because of an invalid 'Authorization' header.",
-        )
-    })?;
-    let claims = verify_access_token(app, token)
-        .map_err(|message| fail(message.0, &message.1, "The access token is invalid."))?;
-    let tenant = app
-        .world
-        .tenant_by_id(&claims.tid)
-        .cloned()
-        .ok_or_else(|| {
-            fail(
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-                "The access token is invalid.",
-            )
-        })?;
-    let (name, principal) = app
-        .world
-        .principal_by_object_id(&claims.oid)
-        .ok_or_else(|| {
-            fail(
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-                "The access token is invalid.",
-            )
-        })?;
-    info.tenant_id = Some(claims.tid.clone());
-    info.principal = Some(name.clone());
-    let mut auxiliary = Vec::new();
-    if let Some(aux) = req.header("x-ms-authorization-auxiliary") {
-        let tokens: Vec<&str> = aux
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        if tokens.len() > 3 {
-            return Err(ArmError::bad_request(
-                "InvalidAuxiliaryTokens",
-                format!(
-                    "The 'x-ms-authorization-auxiliary' header carries {} tokens; at most 3 are allowed.",
-                    tokens.len()
-                ),
-            ));
-        }
-        for t in tokens {
-            let token = bearer(t).ok_or_else(|| {
-                fail(
-                    "InvalidAuthenticationToken",
-                    "The 'x-ms-authorization-auxiliary' header is not in the expected format 'Bearer <token>[, Bearer <token>]'.",
-                    "The auxiliary token is malformed.",
-                )
-            })?;
-            let claims = verify_access_token(app, token).map_err(|(code, message)| {
-                fail(
-                    code,
-                    &format!("Auxiliary token: {message}"),
-                    "The auxiliary access token is invalid.",
-                )
-            })?;
-            info.auxiliary_tenant_ids.push(claims.tid.clone());
-            auxiliary.push(claims);
-        }
-    }
-    Ok(Caller {
-        tenant,
-        claims,
-        principal: principal.clone(),
-        auxiliary,
-    })
-}
-
-fn bearer(header: &str) -> Option<&str> {
-    let (scheme, token) = header.trim().split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
-}
-
-fn verify_access_token(app: &App, token: &str) -> Result<Claims, (&'static str, String)> {
-    let claims = app.signer.verify(token, now()).map_err(|e| match e {
-        JwtError::Expired(exp) => (
-            "ExpiredAuthenticationToken",
-            format!(
-                "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
-                format_unix(exp),
-                format_unix(now())
-            ),
-        ),
-        _ => (
-            "InvalidAuthenticationToken",
-            "The access token is invalid.".to_string(),
-        ),
-    })?;
-    let aud = claims.aud.trim_end_matches('/');
-    let accepted = AUDIENCES.contains(&aud) || app.self_urls().iter().any(|u| u == aud);
-    if !accepted {
-        return Err((
-            "InvalidAuthenticationToken",
-            format!(
-                "The access token has been obtained for wrong audience or resource '{}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.azure.com/'.",
-                claims.aud
-            ),
-        ));
-    }
-    if claims.tid.is_empty() || claims.oid.is_empty() {
-        return Err((
-            "InvalidAuthenticationToken",
-            "The access token is invalid.".to_string(),
-        ));
-    }
-    Ok(claims)
-}
-
-fn format_unix(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 fn api_version(req: &Request) -> Result<String, ArmError> {
@@ -758,7 +598,15 @@ impl Ctx<'_> {
                         let group = ancestors.last().and_then(|g| store.get(g)).cloned();
                         let manager = ancestors.first().and_then(|m| store.get(m)).cloned();
                         if let (Some(group), Some(manager)) = (group, manager) {
-                            region = Some(self.check_member(store, &manager, &group, &id, &properties)?);
+                            region = Some(membership::check_member(
+                                &self.app.world,
+                                store,
+                                self.caller,
+                                &manager,
+                                &group,
+                                &id,
+                                &properties,
+                            )?);
                         }
                     }
                     Kind::ScopeConnection => self.check_scope_connection(&properties)?,
@@ -964,149 +812,6 @@ impl Ctx<'_> {
             .with_target("properties.memberType"));
         }
         Ok(())
-    }
-
-    /// The rules for a static member; returns the member's region.
-    fn check_member(
-        &self,
-        store: &Store,
-        manager: &Resource,
-        group: &Resource,
-        member_id: &str,
-        properties: &Map<String, Value>,
-    ) -> Result<String, ArmError> {
-        let Some(resource_id) = properties.get("resourceId").and_then(Value::as_str) else {
-            return Err(missing("properties.resourceId"));
-        };
-        let world = &self.app.world;
-        let parsed = ArmPath::parse(resource_id).filter(|p| {
-            matches!(p.scope, Scope::ResourceGroup { .. })
-                && p.names_resource()
-                && matches!(p.type_chain().as_slice(), [a] if a == "virtualnetworks")
-                    | matches!(p.type_chain().as_slice(), [a, b] if a == "virtualnetworks" && b == "subnets")
-        });
-        let Some(parsed) = parsed else {
-            return Err(ArmError::bad_request(
-                "LinkedInvalidPropertyId",
-                format!(
-                    "Property id '{resource_id}' at path 'properties.resourceId' is invalid. Expect the fully qualified ID of a virtual network or subnet, '/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroupName}}/providers/Microsoft.Network/virtualNetworks/{{name}}'."
-                ),
-            )
-            .with_target("properties.resourceId"));
-        };
-        let is_subnet = parsed.type_chain().len() == 2;
-        let not_found = || {
-            ArmError::bad_request(
-                "InvalidResourceReference",
-                format!(
-                    "Resource {resource_id} referenced by resource {member_id} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region."
-                ),
-            )
-            .with_target("properties.resourceId")
-        };
-        let Some(member_tenant) = world.owning_tenant(resource_id) else {
-            return Err(not_found());
-        };
-        let join = if is_subnet {
-            "Microsoft.Network/virtualNetworks/subnets/join/action"
-        } else {
-            "Microsoft.Network/virtualNetworks/join/action"
-        };
-        let cross_tenant = member_tenant != manager.tenant;
-        let linked_ok = if cross_tenant {
-            let member_tenant_id = world.tenant_id(&member_tenant);
-            self.caller.auxiliary.iter().any(|aux| {
-                aux.tid.eq_ignore_ascii_case(member_tenant_id)
-                    && aux.oid.eq_ignore_ascii_case(&self.caller.claims.oid)
-                    && world.is_authorized(&self.caller.principal, join, resource_id)
-            })
-        } else {
-            world.is_authorized(&self.caller.principal, join, resource_id)
-        };
-        if !linked_ok {
-            return Err(ArmError::new(
-                403,
-                "LinkedAuthorizationFailed",
-                format!(
-                    "The client '{}' with object id '{}' has permission to perform action '{}' on scope '{member_id}'; however, it does not have permission to perform action(s) '{join}' on the linked scope(s) '{resource_id}' (respectively) or the linked scope(s) are invalid.",
-                    self.caller.claims.appid,
-                    self.caller.claims.oid,
-                    Kind::StaticMember.action("write"),
-                ),
-            ));
-        }
-        let network: &NetworkRef = if is_subnet {
-            world
-                .subnet(resource_id)
-                .map(|(n, _)| n)
-                .ok_or_else(not_found)?
-        } else {
-            world.network(resource_id).ok_or_else(not_found)?
-        };
-        let wants_subnet = group
-            .properties
-            .get("memberType")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("Subnet"));
-        if wants_subnet != is_subnet {
-            let (expected, got) = if wants_subnet {
-                ("Subnet", "virtual network")
-            } else {
-                ("VirtualNetwork", "subnet")
-            };
-            return Err(ArmError::bad_request(
-                "StaticMemberTypeMismatch",
-                format!(
-                    "Network group '{}' has member type '{expected}', but '{resource_id}' is a {got}.",
-                    group.name
-                ),
-            )
-            .with_target("properties.resourceId"));
-        }
-        let sub_key = key(&format!("/subscriptions/{}", network.subscription));
-        let in_scope = store.managed_scopes(&key(&manager.id)).iter().any(|scope| {
-            *scope == sub_key
-                || scope
-                    .strip_prefix("/providers/microsoft.management/managementgroups/")
-                    .and_then(|mg| world.management_group(mg))
-                    .is_some_and(|(_, _, subs)| subs.contains(&key(&network.subscription)))
-        });
-        if !in_scope {
-            let mut message = format!(
-                "Resource '{resource_id}' is not within the scope of network manager '{}'. Add its subscription or management group to the manager's networkManagerScopes",
-                manager.name
-            );
-            if cross_tenant {
-                let states: Vec<String> = store
-                    .children_of(&key(&manager.id), Kind::ScopeConnection)
-                    .filter(|r| {
-                        r.properties
-                            .get("tenantId")
-                            .and_then(Value::as_str)
-                            .is_some_and(|t| {
-                                t.eq_ignore_ascii_case(world.tenant_id(&member_tenant))
-                            })
-                    })
-                    .map(|r| {
-                        format!(
-                            "'{}' is {}",
-                            r.name,
-                            r.connection_state.as_deref().unwrap_or("Pending")
-                        )
-                    })
-                    .collect();
-                message.push_str(", or connect its tenant's scope with a scope connection and a network manager connection (state Connected)");
-                if !states.is_empty() {
-                    message.push_str(&format!("; scope connection {}", states.join(", ")));
-                }
-            }
-            message.push('.');
-            return Err(
-                ArmError::bad_request("ResourceNotInNetworkManagerScope", message)
-                    .with_target("properties.resourceId"),
-            );
-        }
-        Ok(network.network.location.clone())
     }
 
     fn check_scope_connection(&self, properties: &Map<String, Value>) -> Result<(), ArmError> {
@@ -1395,7 +1100,7 @@ impl PageRequest {
     }
 }
 
-fn missing(target: &str) -> ArmError {
+pub(super) fn missing(target: &str) -> ArmError {
     validate::to_error(vec![Violation {
         code: "MissingRequiredProperty",
         message: format!("Required property '{target}' is missing."),
@@ -1504,6 +1209,7 @@ mod tests {
 
     use crate::emulator::app::LroSettings;
     use crate::emulator::faults::FaultInjector;
+    use crate::emulator::jwt::{Claims, now};
     use crate::emulator::world::World;
 
     fn app() -> App {
@@ -1586,14 +1292,6 @@ mod tests {
         let k = "/subscriptions/x/resourcegroups/rg/providers/microsoft.network/networkmanagers/a";
         assert_eq!(decode_skip_token(&encode_skip_token(k)).as_deref(), Some(k));
         assert_eq!(decode_skip_token("!!"), None);
-    }
-
-    #[test]
-    fn bearer_parsing() {
-        assert_eq!(bearer("Bearer abc"), Some("abc"));
-        assert_eq!(bearer("bearer  abc "), Some("abc"));
-        assert_eq!(bearer("Basic abc"), None);
-        assert_eq!(bearer("Bearer"), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 
 /// `GET /metadata/endpoints?api-version=2022-09-01`: Azure's cloud-metadata format, naming
 /// this server as resource manager and login endpoint.
-pub fn metadata(_app: &App, req: &Request) -> Response {
+pub fn metadata(req: &Request) -> Response {
     let base = format!("{}/", req.base_url);
     Response::json(
         200,

@@ -3,7 +3,7 @@
 //! users' own modules run offline. See docs/emulator.md for the contract.
 //!
 //! Layout: [`world`] (what exists before any call), [`store`] (what the API created and the
-//! cross-tenant state machine), [`arm`] (ARM routes, auth, paging, LROs), [`entra`] (tokens,
+//! cross-tenant state machine), [`arm`] (ARM routes, paging, LROs), [`auth`] (bearer and auxiliary tokens), [`membership`] (static member rules), [`entra`] (tokens,
 //! metadata, OIDC), [`validate`] (bodies against the official swagger), [`faults`],
 //! [`admin`] (`/_emulator/`), [`app`] (shared state, log, persistence), [`server`] and
 //! [`tls`] (HTTPS), [`harness`] (start one from tests).
@@ -11,12 +11,14 @@
 pub mod admin;
 pub mod app;
 pub mod arm;
+pub mod auth;
 pub mod entra;
 pub mod faults;
 pub mod harness;
 pub mod http;
 pub mod ids;
 pub mod jwt;
+pub mod membership;
 pub mod server;
 pub mod store;
 pub mod tls;

@@ -145,7 +145,7 @@ async fn bounded<T, E: From<Diagnostics>>(
 
 fn describe(limit: Duration) -> String {
     let secs = limit.as_secs();
-    if secs >= 60 && secs % 60 == 0 {
+    if secs >= 60 && secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{:.3}s", limit.as_secs_f64())

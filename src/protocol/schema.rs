@@ -148,8 +148,11 @@ impl Attribute {
 #[derive(Clone)]
 pub struct Validator {
     pub description: &'static str,
-    pub check: Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>,
+    pub check: Arc<CheckFn>,
 }
+
+/// The function inside a [`Validator`].
+pub type CheckFn = dyn Fn(&Value) -> Result<(), String> + Send + Sync;
 
 impl Validator {
     pub fn new(

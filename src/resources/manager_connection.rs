@@ -1,11 +1,21 @@
-//! The body of a network manager connection (`Microsoft.Network/networkManagerConnections`),
-//! the target tenant's half of a cross-tenant link, shared by its subscription-scoped and
-//! management-group-scoped resources (same properties, different parents).
+//! A network manager connection (`Microsoft.Network/networkManagerConnections`), the target
+//! tenant's half of a cross-tenant link: its body and its create/read/update/delete, shared by
+//! the subscription-scoped and the management-group-scoped resource (same properties and
+//! behaviour, different parents). Each of those files keeps its schema, state and ID handling
+//! and implements [`ConnectionScope`]; [`ManagerConnection`] is the resource both become.
 
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
+use super::arm_ops::ArmCall;
 use super::connection_wait::connection_state;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
+use crate::arm::ArmClient;
+use crate::protocol::{Context, CreateFailure, Diagnostics, Resource, Schema};
 
 /// What a connection body says, reconciled with the prior values.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +45,109 @@ pub fn from_arm_body(
             .or_else(|| prior_network_manager_id.map(str::to_string)),
         description: text_from_arm(json_str(body, "/properties/description"), prior_description),
         connection_state: connection_state(body).to_string(),
+    }
+}
+
+/// What one scope's connection resource says for itself; the rest is [`ManagerConnection`].
+/// Implemented by the resource's state type, whose fields are the schema's attributes.
+pub trait ConnectionScope: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
+    const TYPE_NAME: &'static str;
+
+    fn schema() -> Schema;
+    /// The connection's ARM ID: `id` when known, else built from the scope and `name`.
+    fn arm_id(&self) -> Result<String, Diagnostics>;
+    /// The state an import ID stands for (`id`, `name` and the scope); `read` completes it.
+    fn from_import_id(id: &str) -> Result<Self, Diagnostics>;
+
+    fn network_manager_id(&self) -> Option<&str>;
+    fn description(&self) -> Option<&str>;
+    fn with_id(self, id: String) -> Self;
+    /// This state with what ARM's body says (reconciled with it by [`from_arm_body`]).
+    fn with_fields(self, fields: ConnectionFields) -> Self;
+    /// This state with `timeouts` taken from `planned` (the only in-place change besides
+    /// `description`).
+    fn with_timeouts_of(self, planned: Self) -> Self;
+}
+
+/// The network manager connection resource of scope `S`.
+pub struct ManagerConnection<S>(PhantomData<fn() -> S>);
+
+impl<S> ManagerConnection<S> {
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<S> Default for ManagerConnection<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `prior` with what the connection body `body` says.
+pub fn apply_body<S: ConnectionScope>(body: &Json, prior: S) -> S {
+    let fields = from_arm_body(body, prior.network_manager_id(), prior.description());
+    prior.with_fields(fields)
+}
+
+fn body_of<S: ConnectionScope>(state: &S) -> Json {
+    to_arm_body(state.network_manager_id(), state.description())
+}
+
+#[async_trait]
+impl<S: ConnectionScope> Resource<ArmClient> for ManagerConnection<S> {
+    type State = S;
+
+    fn type_name(&self) -> &'static str {
+        S::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        S::schema()
+    }
+
+    async fn create(&self, ctx: &Context<ArmClient>, planned: S) -> Result<S, CreateFailure<S>> {
+        let id = planned.arm_id()?;
+        let call = ArmCall::new(&ctx.client, S::TYPE_NAME, ctx.deadline);
+        call.ensure_absent(&id).await?;
+        let body = call.put(&id, &body_of(&planned)).await?;
+        Ok(apply_body(&body, planned.with_id(id)))
+    }
+
+    async fn read(&self, ctx: &Context<ArmClient>, current: S) -> Result<Option<S>, Diagnostics> {
+        let id = current.arm_id()?;
+        let body = ArmCall::new(&ctx.client, S::TYPE_NAME, ctx.deadline)
+            .get(&id)
+            .await?;
+        Ok(body.map(|b| apply_body(&b, current)))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context<ArmClient>,
+        prior: S,
+        planned: S,
+    ) -> Result<S, Diagnostics> {
+        if prior.description() == planned.description() {
+            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
+            return Ok(prior.with_timeouts_of(planned));
+        }
+        let id = planned.arm_id()?;
+        let body = ArmCall::new(&ctx.client, S::TYPE_NAME, ctx.deadline)
+            .put(&id, &body_of(&planned))
+            .await?;
+        Ok(apply_body(&body, planned))
+    }
+
+    async fn delete(&self, ctx: &Context<ArmClient>, current: S) -> Result<(), Diagnostics> {
+        let id = current.arm_id()?;
+        ArmCall::new(&ctx.client, S::TYPE_NAME, ctx.deadline)
+            .delete(&id)
+            .await
+    }
+
+    async fn import(&self, _ctx: &Context<ArmClient>, id: &str) -> Result<S, Diagnostics> {
+        S::from_import_id(id)
     }
 }
 

@@ -7,6 +7,7 @@ use crate::arm::ArmClient;
 use crate::protocol::{ErasedResource, erase_resource};
 
 pub mod arm_ops;
+pub mod attributes;
 pub mod connection_wait;
 pub mod manager_connection;
 pub mod member_tenant;
@@ -27,7 +28,7 @@ pub fn all() -> Vec<Arc<dyn ErasedResource<ArmClient>>> {
         erase_resource(network_group::NetworkGroup),
         erase_resource(static_member::StaticMember::default()),
         erase_resource(scope_connection::ScopeConnection),
-        erase_resource(subscription_connection::SubscriptionConnection),
-        erase_resource(management_group_connection::ManagementGroupConnection),
+        erase_resource(subscription_connection::SubscriptionConnection::new()),
+        erase_resource(management_group_connection::ManagementGroupConnection::new()),
     ]
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use super::arm_ops::{self, ArmCall};
+use super::attributes;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
 use super::validators;
 use crate::arm::ArmClient;
@@ -40,17 +41,13 @@ fn schema() -> Schema {
         block: Block {
             description: "A network group of an Azure Virtual Network Manager: the virtual networks (or subnets) a configuration applies to.".into(),
             attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The ARM resource ID of the network group."),
-                Attribute::required("name", Type::String)
-                    .description("The name of the network group. Changing it creates a new one.")
-                    .requires_replace(),
+                attributes::id("network group"),
+                attributes::name("network group"),
                 Attribute::required("network_manager_id", Type::String)
                     .description("The ID of the network manager the group belongs to. Changing it creates a new one.")
                     .requires_replace()
                     .validate(validators::network_manager_id()),
-                Attribute::optional("description", Type::String)
-                    .description("A description. Removing it clears the description in Azure."),
+                attributes::description(),
                 Attribute::optional_computed("member_type", Type::String)
                     .description("The kind of members: `VirtualNetwork` (the default) or `Subnet`. Changing it creates a new group.")
                     .requires_replace()

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use super::arm_ops::{self, ArmCall};
+use super::attributes;
 use super::reconcile::{
     id_set_from_arm, json_str, json_strings, tags_from_arm, text_from_arm, text_to_arm,
 };
@@ -115,19 +116,15 @@ fn schema() -> Schema {
         block: Block {
             description: "An Azure Virtual Network Manager.".into(),
             attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The ARM resource ID of the network manager."),
-                Attribute::required("name", Type::String)
-                    .description("The name of the network manager. Changing it creates a new one.")
-                    .requires_replace(),
+                attributes::id("network manager"),
+                attributes::name("network manager"),
                 Attribute::required("resource_group_name", Type::String)
                     .description("The resource group holding the network manager. Changing it creates a new one.")
                     .requires_replace(),
                 Attribute::required("location", Type::String)
                     .description("The Azure region, such as `westeurope`. Changing it creates a new one.")
                     .requires_replace(),
-                Attribute::optional("description", Type::String)
-                    .description("A description. Removing it clears the description in Azure."),
+                attributes::description(),
                 Attribute::optional("scope_accesses", Type::set(Type::String))
                     .description("The features the manager may configure: `Connectivity`, `SecurityAdmin`, `Routing`, `SecurityUser`.")
                     .validate(Validator::one_of(SCOPE_ACCESSES)),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use super::arm_ops::{self, ArmCall};
+use super::attributes;
 use super::connection_wait::{connection_state, wait_until_connected};
 use super::member_tenant::Unconnected;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
@@ -35,25 +36,14 @@ pub struct ScopeConnectionState {
     pub timeouts: Option<Timeouts>,
 }
 
-/// The `connection_state` attribute, shared by the three connection resources: computed,
-/// refreshed on every read, and never a reason for a diff.
-pub fn connection_state_attribute() -> Attribute {
-    Attribute::computed("connection_state", Type::String)
-        .description("The state of the cross-tenant link: `Pending` (only one tenant's half exists), `Connected`, `Conflict`, `Revoked` or `Rejected`. Refreshed on every read; a change never causes a diff.")
-        .unknown_on_change()
-}
-
 fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block {
             description: "A scope connection: the central tenant's request to manage a subscription or management group of another tenant. It becomes Connected when that tenant creates a network manager connection back to the manager.".into(),
             attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The ARM resource ID of the scope connection."),
-                Attribute::required("name", Type::String)
-                    .description("The name of the scope connection. Changing it creates a new one.")
-                    .requires_replace(),
+                attributes::id("scope connection"),
+                attributes::name("scope connection"),
                 Attribute::required("network_manager_id", Type::String)
                     .description("The ID of the network manager. Changing it creates a new connection.")
                     .requires_replace()
@@ -66,9 +56,8 @@ fn schema() -> Schema {
                     .description("The subscription (`/subscriptions/<guid>`) or management group (`/providers/Microsoft.Management/managementGroups/<name>`) to manage. Changing it creates a new connection.")
                     .requires_replace()
                     .validate(validators::subscription_or_management_group_id()),
-                Attribute::optional("description", Type::String)
-                    .description("A description. Removing it clears the description in Azure."),
-                connection_state_attribute(),
+                attributes::description(),
+                attributes::connection_state(),
                 Attribute::optional("wait_for_connected", Type::Bool)
                     .description("When true, create and update wait (within their timeouts) until the connection is Connected, so that resources depending on it see a connected scope. Default false."),
             ],
@@ -291,7 +280,7 @@ mod tests {
 
     #[test]
     fn connection_state_is_read_and_never_configured() {
-        let attribute = connection_state_attribute();
+        let attribute = attributes::connection_state();
         assert!(attribute.is_computed());
         assert_eq!(
             attribute.mode,

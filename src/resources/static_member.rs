@@ -12,6 +12,7 @@ use serde_json::{Value as Json, json};
 use tokio::time::Instant;
 
 use super::arm_ops::{self, ArmCall};
+use super::attributes;
 use super::member_tenant::{Coverage, coverage};
 use super::reconcile::{id_from_arm, json_str};
 use super::validators;
@@ -55,11 +56,8 @@ fn schema() -> Schema {
         block: Block {
             description: "A static member of a network group: a virtual network (or, for groups whose member_type is Subnet, a subnet) of this or a connected tenant.".into(),
             attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The ARM resource ID of the static member."),
-                Attribute::required("name", Type::String)
-                    .description("The name of the static member. Changing it creates a new one.")
-                    .requires_replace(),
+                attributes::id("static member"),
+                attributes::name("static member"),
                 Attribute::required("network_group_id", Type::String)
                     .description("The ID of the network group. Changing it creates a new member.")
                     .requires_replace()

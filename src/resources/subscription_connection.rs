@@ -2,22 +2,21 @@
 //! subscription scope (`/subscriptions/{s}/providers/Microsoft.Network/networkManagerConnections`):
 //! the subscription's tenant agrees to be managed by the central network manager.
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::arm_ops::{self, ArmCall};
-use super::manager_connection::{from_arm_body, to_arm_body};
-use super::scope_connection::connection_state_attribute;
+use super::arm_ops;
+use super::attributes;
+use super::manager_connection::{ConnectionFields, ConnectionScope, ManagerConnection};
 use super::validators;
-use crate::arm::ArmClient;
 use crate::arm::id::{SubscriptionConnectionId, SubscriptionId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
-use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema};
+use crate::protocol::{Attribute, Block, Diagnostics, Schema};
 use crate::value::Type;
 
 pub const TYPE_NAME: &str = "avnm_subscription_connection";
 
-pub struct SubscriptionConnection;
+/// The resource: the shared network manager connection CRUD at this scope.
+pub type SubscriptionConnection = ManagerConnection<SubscriptionConnectionState>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionConnectionState {
@@ -36,11 +35,8 @@ fn schema() -> Schema {
         block: Block {
             description: "A network manager connection at subscription scope: created in the target tenant, it lets a network manager of another tenant manage this subscription (together with that manager's scope connection).".into(),
             attributes: vec![
-                Attribute::computed("id", Type::String)
-                    .description("The ARM resource ID of the connection."),
-                Attribute::required("name", Type::String)
-                    .description("The name of the connection. Changing it creates a new one.")
-                    .requires_replace(),
+                attributes::id("connection"),
+                attributes::name("connection"),
                 Attribute::required("subscription_id", Type::String)
                     .description("The subscription to connect, such as `/subscriptions/<guid>`. Changing it creates a new connection.")
                     .requires_replace()
@@ -49,30 +45,12 @@ fn schema() -> Schema {
                     .description("The ID of the network manager (usually in another tenant) allowed to manage the subscription. Changing it creates a new connection.")
                     .requires_replace()
                     .validate(validators::network_manager_id()),
-                Attribute::optional("description", Type::String)
-                    .description("A description. Removing it clears the description in Azure."),
-                connection_state_attribute(),
+                attributes::description(),
+                attributes::connection_state(),
             ],
             blocks: vec![timeouts_block()],
             deprecated: false,
         },
-    }
-}
-
-fn apply_body(
-    body: &serde_json::Value,
-    prior: &SubscriptionConnectionState,
-) -> SubscriptionConnectionState {
-    let fields = from_arm_body(
-        body,
-        prior.network_manager_id.as_deref(),
-        prior.description.as_deref(),
-    );
-    SubscriptionConnectionState {
-        network_manager_id: fields.network_manager_id,
-        description: fields.description,
-        connection_state: Some(fields.connection_state),
-        ..prior.clone()
     }
 }
 
@@ -88,106 +66,64 @@ fn id_of(s: &SubscriptionConnectionState) -> Result<SubscriptionConnectionId, Di
     ))
 }
 
-#[async_trait]
-impl Resource<ArmClient> for SubscriptionConnection {
-    type State = SubscriptionConnectionState;
+impl ConnectionScope for SubscriptionConnectionState {
+    const TYPE_NAME: &'static str = TYPE_NAME;
 
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
-
-    fn schema(&self) -> Schema {
+    fn schema() -> Schema {
         schema()
     }
 
-    async fn create(
-        &self,
-        ctx: &Context<ArmClient>,
-        planned: SubscriptionConnectionState,
-    ) -> Result<SubscriptionConnectionState, CreateFailure<SubscriptionConnectionState>> {
-        let id = id_of(&planned)?;
-        let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
-        call.ensure_absent(id.as_str()).await?;
-        let body = to_arm_body(
-            planned.network_manager_id.as_deref(),
-            planned.description.as_deref(),
-        );
-        let body = call.put(id.as_str(), &body).await?;
-        Ok(apply_body(
-            &body,
-            &SubscriptionConnectionState {
-                id: Some(id.to_string()),
-                ..planned
-            },
-        ))
+    fn arm_id(&self) -> Result<String, Diagnostics> {
+        id_of(self).map(|id| id.to_string())
     }
 
-    async fn read(
-        &self,
-        ctx: &Context<ArmClient>,
-        current: SubscriptionConnectionState,
-    ) -> Result<Option<SubscriptionConnectionState>, Diagnostics> {
-        let id = id_of(&current)?;
-        let body = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
-            .get(id.as_str())
-            .await?;
-        Ok(body.map(|b| apply_body(&b, &current)))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Context<ArmClient>,
-        prior: SubscriptionConnectionState,
-        planned: SubscriptionConnectionState,
-    ) -> Result<SubscriptionConnectionState, Diagnostics> {
-        if prior.description == planned.description {
-            // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
-            return Ok(SubscriptionConnectionState {
-                timeouts: planned.timeouts,
-                ..prior
-            });
-        }
-        let id = id_of(&planned)?;
-        let body = to_arm_body(
-            planned.network_manager_id.as_deref(),
-            planned.description.as_deref(),
-        );
-        let body = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
-            .put(id.as_str(), &body)
-            .await?;
-        Ok(apply_body(&body, &planned))
-    }
-
-    async fn delete(
-        &self,
-        ctx: &Context<ArmClient>,
-        current: SubscriptionConnectionState,
-    ) -> Result<(), Diagnostics> {
-        let id = id_of(&current)?;
-        ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
-            .delete(id.as_str())
-            .await
-    }
-
-    async fn import(
-        &self,
-        _ctx: &Context<ArmClient>,
-        id: &str,
-    ) -> Result<SubscriptionConnectionState, Diagnostics> {
+    fn from_import_id(id: &str) -> Result<Self, Diagnostics> {
         let parsed =
             SubscriptionConnectionId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
-        Ok(SubscriptionConnectionState {
+        Ok(Self {
             id: Some(id.to_string()),
             name: Some(parsed.name().to_string()),
             subscription_id: Some(parsed.parent().to_string()),
             ..Default::default()
         })
     }
+
+    fn network_manager_id(&self) -> Option<&str> {
+        self.network_manager_id.as_deref()
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    fn with_id(self, id: String) -> Self {
+        Self {
+            id: Some(id),
+            ..self
+        }
+    }
+
+    fn with_fields(self, fields: ConnectionFields) -> Self {
+        Self {
+            network_manager_id: fields.network_manager_id,
+            description: fields.description,
+            connection_state: Some(fields.connection_state),
+            ..self
+        }
+    }
+
+    fn with_timeouts_of(self, planned: Self) -> Self {
+        Self {
+            timeouts: planned.timeouts,
+            ..self
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::manager_connection::apply_body;
 
     #[test]
     fn id_is_built_under_the_subscription() {
@@ -209,7 +145,7 @@ mod tests {
             ..Default::default()
         };
         let body = serde_json::json!({"properties": {"networkManagerId": "/nm", "description": "d", "connectionState": "Pending"}});
-        let s = apply_body(&body, &prior);
+        let s = apply_body(&body, prior);
         assert_eq!(s.id.as_deref(), Some("/x"));
         assert_eq!(s.network_manager_id.as_deref(), Some("/nm"));
         assert_eq!(s.connection_state.as_deref(), Some("Pending"));
