@@ -40,6 +40,7 @@ fn main() {
         .expect("runtime");
 
     let spawn_floor = median((0..runs).map(|_| time_true()).collect());
+    let plaintext = median((0..runs).map(|_| time_plaintext_handshake()).collect());
     let mut handshake = Vec::new();
     let mut schema = Vec::new();
     let mut peak_rss_kib = Vec::new();
@@ -57,6 +58,7 @@ fn main() {
         ms(median(handshake)),
         ms(spawn_floor)
     );
+    println!("  start → handshake line (no TLS)    {:>9}", ms(plaintext));
     println!(
         "  start → GetProviderSchema (mTLS)   {:>9}",
         ms(median(schema))
@@ -132,6 +134,29 @@ async fn start_and_get_schema(identity: &ClientIdentity) -> Sample {
         schema,
         peak_rss_kib,
     }
+}
+
+/// Start → handshake line with `TF_DISABLE_PLUGIN_TLS` (no certificate to make).
+fn time_plaintext_handshake() -> Duration {
+    let started = Instant::now();
+    let mut child = Command::new(PROVIDER)
+        .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .env_remove("TF_LOG")
+        .env_remove("TF_LOG_PROVIDER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the provider");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("handshake line");
+    let elapsed = started.elapsed();
+    stop(&mut child);
+    elapsed
 }
 
 fn peak_rss_kib(child: &Child) -> Option<u64> {

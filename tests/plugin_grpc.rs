@@ -299,3 +299,60 @@ fn serves_plaintext_ignores_sigint_and_shuts_down_on_request() {
         "the socket directory is removed on exit"
     );
 }
+
+/// `--debug`: no magic cookie needed, plaintext, reattach JSON for the developer; Ctrl-C
+/// stops it.
+#[test]
+fn debug_mode_prints_reattach_instructions_and_stops_on_ctrl_c() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-avnm"))
+        .arg("--debug")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the provider in debug mode");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let reattach = loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "no reattach line");
+        if let Some(json) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            break json.trim_end_matches('\'').to_string();
+        }
+    };
+    let parsed: serde_json::Value = serde_json::from_str(&reattach).expect("reattach JSON");
+    let entry = &parsed["registry.terraform.io/avnm/avnm"];
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Pid"], child.id());
+    let socket = entry["Addr"]["String"]
+        .as_str()
+        .expect("socket path")
+        .to_string();
+    let announced = parse_handshake_line(&format!("1|6|unix|{socket}|grpc|")).unwrap();
+    runtime().block_on(async {
+        let channel = connect(&announced, None)
+            .await
+            .expect("plaintext in debug mode");
+        ProviderClient::new(channel)
+            .get_metadata(pb::get_metadata::Request {})
+            .await
+            .expect("GetMetadata");
+    });
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "Ctrl-C stops a debug-mode provider"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

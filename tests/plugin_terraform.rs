@@ -118,3 +118,72 @@ fn terraform_shows_validation_errors_at_the_attribute() {
         "the scope_accesses source line is shown:\n{output}"
     );
 }
+
+/// A provider block whose `tenant_id` comes from a resource not yet created: Terraform
+/// configures the provider with an unknown value at plan time. The provider must plan
+/// without its client (computed values unknown), and apply once Terraform re-configures it
+/// with the known value.
+#[test]
+fn provider_configuration_unknown_until_apply() {
+    if !support::acceptance_enabled() {
+        return;
+    }
+    let emu = support::Emulator::start();
+    let tf = TerraformDir::for_emulator(&emu);
+    let tenant_id = emu.tenant("central").tenant_id.clone();
+    let provider = emu
+        .provider_block(None, "admin", "central")
+        .replace(&format!("\"{tenant_id}\""), "terraform_data.tenant.output");
+    assert!(
+        provider.contains("terraform_data.tenant.output"),
+        "{provider}"
+    );
+    let subscription = &emu.tenant("central").subscription_ids[0];
+    let resource_group = emu.tenant("central").resource_group_ids[0]
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    tf.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}{provider}
+resource \"terraform_data\" \"tenant\" {{
+  input = \"{tenant_id}\"
+}}
+
+resource \"avnm_network_manager\" \"test\" {{
+  name                = \"deferred-nm\"
+  resource_group_name = \"{resource_group}\"
+  location            = \"westeurope\"
+  scope_accesses      = [\"Connectivity\"]
+  scope {{
+    subscription_ids = [\"/subscriptions/{subscription}\"]
+  }}
+}}
+"
+        ),
+    );
+    let plan = tf.run(&["plan", "-input=false"]);
+    assert!(
+        plan.success(),
+        "plan with an unknown provider configuration:\n{}",
+        plan.output()
+    );
+    assert!(
+        plan.stdout.contains("(known after apply)"),
+        "{}",
+        plan.output()
+    );
+    assert!(plan.stdout.contains("2 to add"), "{}", plan.output());
+
+    tf.apply();
+    let state = tf.resource_values("avnm_network_manager.test");
+    assert!(
+        state["id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("/networkManagers/deferred-nm")),
+        "{state}"
+    );
+    tf.destroy();
+}

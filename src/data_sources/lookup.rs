@@ -3,12 +3,22 @@
 
 use serde_json::Value as Json;
 
-use crate::protocol::Diagnostics;
+use crate::arm::ArmClient;
+use crate::protocol::{Context, Diagnostics};
 use crate::resources::arm_ops::ArmCall;
 
-/// GETs `id`, failing with a "not found" diagnostic naming `what` when ARM has no such object.
-pub async fn get_existing(call: &ArmCall, id: &str, what: &str) -> Result<Json, Diagnostics> {
-    call.get(id).await?.ok_or_else(|| not_found(what, id))
+/// GETs `id` for the data source `type_name`, failing with a "not found" diagnostic naming
+/// `what` when ARM has no such object.
+pub async fn get_existing(
+    ctx: &Context<ArmClient>,
+    type_name: &'static str,
+    id: &str,
+    what: &str,
+) -> Result<Json, Diagnostics> {
+    ArmCall::new(&ctx.client, type_name, ctx.deadline)
+        .get(id)
+        .await?
+        .ok_or_else(|| not_found(what, id))
 }
 
 pub fn not_found(what: &str, id: &str) -> Diagnostics {

@@ -4,13 +4,11 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::lookup::get_existing;
-use super::subscription_connection::connection_attributes;
+use super::manager_connection;
 use crate::arm::ArmClient;
 use crate::arm::id::{ManagementGroupConnectionId, ManagementGroupId};
 use crate::protocol::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
-use crate::resources::arm_ops::{self, ArmCall};
-use crate::resources::manager_connection::from_arm_body;
+use crate::resources::arm_ops;
 use crate::resources::validators;
 use crate::value::Type;
 
@@ -35,7 +33,7 @@ fn schema() -> Schema {
             .description("The management group, such as `/providers/Microsoft.Management/managementGroups/<name>`.")
             .validate(validators::management_group_id()),
     ];
-    attributes.extend(connection_attributes());
+    attributes.extend(manager_connection::computed_attributes());
     Schema {
         version: 0,
         block: Block {
@@ -73,13 +71,11 @@ impl DataSource<ArmClient> for ManagementGroupConnectionData {
             group.management_group(),
             arm_ops::required(&config.name, "name")?,
         );
-        let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
-        let body = get_existing(&call, id.as_str(), "network manager connection").await?;
-        let fields = from_arm_body(&body, None, None);
+        let fields = manager_connection::read(ctx, TYPE_NAME, id.as_str()).await?;
         Ok(ManagementGroupConnectionDataState {
             id: Some(id.to_string()),
             network_manager_id: fields.network_manager_id,
-            description: Some(fields.description.unwrap_or_default()),
+            description: fields.description,
             connection_state: Some(fields.connection_state),
             ..config
         })

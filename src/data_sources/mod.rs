@@ -6,7 +6,10 @@ use std::sync::Arc;
 use crate::arm::ArmClient;
 use crate::protocol::{ErasedDataSource, erase_data_source};
 
+pub mod attributes;
 pub mod lookup;
+pub mod manager_connection;
+pub mod scope_connection_fields;
 
 pub mod management_group_connection;
 pub mod network_group;

@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::attributes;
 use super::lookup::get_existing;
 use crate::arm::ArmClient;
 use crate::arm::id::{NetworkGroupId, NetworkManagerId};
 use crate::protocol::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
-use crate::resources::arm_ops::{self, ArmCall};
+use crate::resources::arm_ops;
 use crate::resources::network_group::DEFAULT_MEMBER_TYPE;
 use crate::resources::reconcile::json_str;
 use crate::resources::validators;
@@ -37,9 +38,8 @@ fn schema() -> Schema {
                 Attribute::required("network_manager_id", Type::String)
                     .description("The ID of its network manager.")
                     .validate(validators::network_manager_id()),
-                Attribute::computed("id", Type::String).description("The ARM resource ID."),
-                Attribute::computed("description", Type::String)
-                    .description("The description (empty when none)."),
+                attributes::id(),
+                attributes::description(),
                 Attribute::computed("member_type", Type::String)
                     .description("The kind of members: `VirtualNetwork` or `Subnet`."),
             ],
@@ -72,15 +72,10 @@ impl DataSource<ArmClient> for NetworkGroupData {
             NetworkManagerId::parse,
         )?;
         let id = NetworkGroupId::new(&manager, arm_ops::required(&config.name, "name")?);
-        let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
-        let body = get_existing(&call, id.as_str(), "network group").await?;
+        let body = get_existing(ctx, TYPE_NAME, id.as_str(), "network group").await?;
         Ok(NetworkGroupDataState {
             id: Some(id.to_string()),
-            description: Some(
-                json_str(&body, "/properties/description")
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            description: attributes::description_of(&body),
             member_type: Some(
                 json_str(&body, "/properties/memberType")
                     .unwrap_or(DEFAULT_MEMBER_TYPE)

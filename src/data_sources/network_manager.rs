@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::attributes;
 use super::lookup::get_existing;
 use crate::arm::ArmClient;
 use crate::arm::id::NetworkManagerId;
 use crate::protocol::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
-use crate::resources::arm_ops::{self, ArmCall};
+use crate::resources::arm_ops;
 use crate::resources::network_manager::{
     CrossTenantScope, cross_tenant_scope_type, cross_tenant_scopes_from_arm,
 };
@@ -54,9 +55,9 @@ fn schema() -> Schema {
                 Attribute::required("name", Type::String).description("The name of the network manager."),
                 Attribute::required("resource_group_name", Type::String)
                     .description("The resource group holding it (in the provider's subscription)."),
-                Attribute::computed("id", Type::String).description("The ARM resource ID."),
+                attributes::id(),
                 Attribute::computed("location", Type::String).description("The Azure region."),
-                Attribute::computed("description", Type::String).description("The description (empty when none)."),
+                attributes::description(),
                 Attribute::computed("scope", Type::list(scope_type))
                     .description("The manager's own scope: `subscription_ids` and `management_group_ids`."),
                 Attribute::computed("scope_accesses", Type::list(Type::String))
@@ -100,8 +101,7 @@ impl DataSource<ArmClient> for NetworkManagerData {
             arm_ops::required(&config.resource_group_name, "resource_group_name")?,
             arm_ops::required(&config.name, "name")?,
         );
-        let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
-        let body = get_existing(&call, id.as_str(), "network manager").await?;
+        let body = get_existing(ctx, TYPE_NAME, id.as_str(), "network manager").await?;
         Ok(from_arm_body(&body, id.as_str(), config))
     }
 }
@@ -123,11 +123,7 @@ fn from_arm_body(
     NetworkManagerDataState {
         id: Some(id.to_string()),
         location: json_str(body, "/location").map(str::to_string),
-        description: Some(
-            json_str(body, "/properties/description")
-                .unwrap_or_default()
-                .to_string(),
-        ),
+        description: attributes::description_of(body),
         scope: Some(vec![ScopeData {
             subscription_ids: Some(json_strings(
                 body,

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::scope_connection::{computed_attributes, from_arm_body};
+use super::scope_connection_fields::{ScopeConnectionFields, computed_attributes, from_arm_body};
 use crate::arm::ArmClient;
 use crate::arm::id::NetworkManagerId;
 use crate::protocol::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
@@ -20,17 +20,7 @@ pub struct ScopeConnectionsData;
 pub struct ScopeConnectionsDataState {
     pub id: Option<String>,
     pub network_manager_id: Option<String>,
-    pub scope_connections: Option<Vec<ScopeConnectionItem>>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ScopeConnectionItem {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub tenant_id: Option<String>,
-    pub target_scope_id: Option<String>,
-    pub description: Option<String>,
-    pub connection_state: Option<String>,
+    pub scope_connections: Option<Vec<ScopeConnectionFields>>,
 }
 
 fn schema() -> Schema {
@@ -85,20 +75,7 @@ impl DataSource<ArmClient> for ScopeConnectionsData {
         let bodies = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
             .list(&collection)
             .await?;
-        let mut items: Vec<ScopeConnectionItem> = bodies
-            .iter()
-            .map(|b| {
-                let s = from_arm_body(b);
-                ScopeConnectionItem {
-                    id: s.id,
-                    name: s.name,
-                    tenant_id: s.tenant_id,
-                    target_scope_id: s.target_scope_id,
-                    description: s.description,
-                    connection_state: s.connection_state,
-                }
-            })
-            .collect();
+        let mut items: Vec<ScopeConnectionFields> = bodies.iter().map(from_arm_body).collect();
         items.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(ScopeConnectionsDataState {
             id: Some(collection),

@@ -4,12 +4,11 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::lookup::get_existing;
+use super::manager_connection;
 use crate::arm::ArmClient;
 use crate::arm::id::{SubscriptionConnectionId, SubscriptionId};
 use crate::protocol::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
-use crate::resources::arm_ops::{self, ArmCall};
-use crate::resources::manager_connection::from_arm_body;
+use crate::resources::arm_ops;
 use crate::resources::validators;
 use crate::value::Type;
 
@@ -27,20 +26,6 @@ pub struct SubscriptionConnectionDataState {
     pub connection_state: Option<String>,
 }
 
-/// The computed attributes of a network manager connection (both scopes).
-pub fn connection_attributes() -> Vec<Attribute> {
-    vec![
-        Attribute::computed("id", Type::String).description("The ARM resource ID."),
-        Attribute::computed("network_manager_id", Type::String)
-            .description("The network manager allowed to manage the scope."),
-        Attribute::computed("description", Type::String)
-            .description("The description (empty when none)."),
-        Attribute::computed("connection_state", Type::String).description(
-            "`Pending`, `Connected`, `Conflict`, `Revoked` or `Rejected`, as ARM reports it now.",
-        ),
-    ]
-}
-
 fn schema() -> Schema {
     let mut attributes = vec![
         Attribute::required("name", Type::String).description("The name of the connection."),
@@ -48,7 +33,7 @@ fn schema() -> Schema {
             .description("The subscription, such as `/subscriptions/<guid>`.")
             .validate(validators::subscription_id()),
     ];
-    attributes.extend(connection_attributes());
+    attributes.extend(manager_connection::computed_attributes());
     Schema {
         version: 0,
         block: Block {
@@ -88,13 +73,11 @@ impl DataSource<ArmClient> for SubscriptionConnectionData {
             subscription.subscription_id(),
             arm_ops::required(&config.name, "name")?,
         );
-        let call = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline);
-        let body = get_existing(&call, id.as_str(), "network manager connection").await?;
-        let fields = from_arm_body(&body, None, None);
+        let fields = manager_connection::read(ctx, TYPE_NAME, id.as_str()).await?;
         Ok(SubscriptionConnectionDataState {
             id: Some(id.to_string()),
             network_manager_id: fields.network_manager_id,
-            description: Some(fields.description.unwrap_or_default()),
+            description: fields.description,
             connection_state: Some(fields.connection_state),
             ..config
         })

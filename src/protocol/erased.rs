@@ -17,7 +17,7 @@ pub struct Call<C> {
     pub stopped: Stopped,
 }
 
-/// A managed resource type, at the level of cty values.
+/// A managed resource type, at the level of cty values. Made with `erase_resource`.
 #[async_trait]
 pub trait ErasedResource<C>: Send + Sync {
     fn type_name(&self) -> &'static str;
@@ -38,7 +38,7 @@ pub trait ErasedResource<C>: Send + Sync {
     async fn import(&self, call: &Call<C>, id: &str) -> Result<Value, Diagnostics>;
 }
 
-/// A data source type, at the level of cty values.
+/// A data source type, at the level of cty values. Made with `erase_data_source`.
 #[async_trait]
 pub trait ErasedDataSource<C>: Send + Sync {
     fn type_name(&self) -> &'static str;

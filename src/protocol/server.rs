@@ -35,6 +35,7 @@ enum Configuration<C> {
     Ready(Arc<C>),
 }
 
+/// A resource or data source with its value type, worked out once at start-up.
 struct Registered<T: ?Sized> {
     erased: Arc<T>,
     ty: Type,

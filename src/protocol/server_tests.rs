@@ -767,3 +767,35 @@ proptest::proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn schema_lists_types_and_capabilities_and_nothing_unsupported() {
+    let service = ProviderService::new(TestProvider);
+    let schema = service
+        .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schema.diagnostics.is_empty());
+    assert_eq!(
+        schema.resource_schemas.keys().collect::<Vec<_>>(),
+        ["test_thing"]
+    );
+    assert_eq!(schema.resource_schemas["test_thing"].version, 1);
+    assert_eq!(
+        schema.data_source_schemas.keys().collect::<Vec<_>>(),
+        ["test_region"]
+    );
+    assert!(schema.functions.is_empty() && schema.ephemeral_resource_schemas.is_empty());
+    assert!(schema.list_resource_schemas.is_empty() && schema.action_schemas.is_empty());
+    assert!(schema.state_store_schemas.is_empty());
+    let capabilities = schema.server_capabilities.unwrap();
+    assert!(capabilities.plan_destroy && capabilities.get_provider_schema_optional);
+    assert!(!capabilities.move_resource_state);
+
+    // RPCs the provider does not serve answer Unimplemented rather than failing otherwise.
+    let functions = service
+        .get_functions(Request::new(pb::get_functions::Request {}))
+        .await;
+    assert_eq!(functions.unwrap_err().code(), tonic::Code::Unimplemented);
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::arm_ops;
 use super::attributes;
-use super::manager_connection::{ConnectionFields, ConnectionScope, ManagerConnection};
+use super::manager_connection::{CommonAttributes, ConnectionScope, ManagerConnection};
 use super::validators;
 use crate::arm::id::{ManagementGroupConnectionId, ManagementGroupId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
@@ -92,34 +92,13 @@ impl ConnectionScope for ManagementGroupConnectionState {
         })
     }
 
-    fn network_manager_id(&self) -> Option<&str> {
-        self.network_manager_id.as_deref()
-    }
-
-    fn description(&self) -> Option<&str> {
-        self.description.as_deref()
-    }
-
-    fn with_id(self, id: String) -> Self {
-        Self {
-            id: Some(id),
-            ..self
-        }
-    }
-
-    fn with_fields(self, fields: ConnectionFields) -> Self {
-        Self {
-            network_manager_id: fields.network_manager_id,
-            description: fields.description,
-            connection_state: Some(fields.connection_state),
-            ..self
-        }
-    }
-
-    fn with_timeouts_of(self, planned: Self) -> Self {
-        Self {
-            timeouts: planned.timeouts,
-            ..self
+    fn common(&mut self) -> CommonAttributes<'_> {
+        CommonAttributes {
+            id: &mut self.id,
+            network_manager_id: &mut self.network_manager_id,
+            description: &mut self.description,
+            connection_state: &mut self.connection_state,
+            timeouts: &mut self.timeouts,
         }
     }
 }

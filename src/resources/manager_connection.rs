@@ -15,6 +15,7 @@ use super::arm_ops::ArmCall;
 use super::connection_wait::connection_state;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
 use crate::arm::ArmClient;
+use crate::protocol::timeouts::Timeouts;
 use crate::protocol::{Context, CreateFailure, Diagnostics, Resource, Schema};
 
 /// What a connection body says, reconciled with the prior values.
@@ -50,7 +51,7 @@ pub fn from_arm_body(
 
 /// What one scope's connection resource says for itself; the rest is [`ManagerConnection`].
 /// Implemented by the resource's state type, whose fields are the schema's attributes.
-pub trait ConnectionScope: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait ConnectionScope: Serialize + DeserializeOwned + Send + Sync + 'static {
     const TYPE_NAME: &'static str;
 
     fn schema() -> Schema;
@@ -58,15 +59,18 @@ pub trait ConnectionScope: Clone + Serialize + DeserializeOwned + Send + Sync + 
     fn arm_id(&self) -> Result<String, Diagnostics>;
     /// The state an import ID stands for (`id`, `name` and the scope); `read` completes it.
     fn from_import_id(id: &str) -> Result<Self, Diagnostics>;
+    /// The attributes every connection has, whatever its scope.
+    fn common(&mut self) -> CommonAttributes<'_>;
+}
 
-    fn network_manager_id(&self) -> Option<&str>;
-    fn description(&self) -> Option<&str>;
-    fn with_id(self, id: String) -> Self;
-    /// This state with what ARM's body says (reconciled with it by [`from_arm_body`]).
-    fn with_fields(self, fields: ConnectionFields) -> Self;
-    /// This state with `timeouts` taken from `planned` (the only in-place change besides
-    /// `description`).
-    fn with_timeouts_of(self, planned: Self) -> Self;
+/// The attributes of a connection state that do not depend on its scope, borrowed so that
+/// the shared CRUD can read and set them.
+pub struct CommonAttributes<'s> {
+    pub id: &'s mut Option<String>,
+    pub network_manager_id: &'s mut Option<String>,
+    pub description: &'s mut Option<String>,
+    pub connection_state: &'s mut Option<String>,
+    pub timeouts: &'s mut Option<Timeouts>,
 }
 
 /// The network manager connection resource of scope `S`.
@@ -84,14 +88,26 @@ impl<S> Default for ManagerConnection<S> {
     }
 }
 
-/// `prior` with what the connection body `body` says.
-pub fn apply_body<S: ConnectionScope>(body: &Json, prior: S) -> S {
-    let fields = from_arm_body(body, prior.network_manager_id(), prior.description());
-    prior.with_fields(fields)
+/// `state` with what the connection body `body` says.
+pub fn apply_body<S: ConnectionScope>(body: &Json, mut state: S) -> S {
+    let common = state.common();
+    let fields = from_arm_body(
+        body,
+        common.network_manager_id.as_deref(),
+        common.description.as_deref(),
+    );
+    *common.network_manager_id = fields.network_manager_id;
+    *common.description = fields.description;
+    *common.connection_state = Some(fields.connection_state);
+    state
 }
 
-fn body_of<S: ConnectionScope>(state: &S) -> Json {
-    to_arm_body(state.network_manager_id(), state.description())
+fn body_of<S: ConnectionScope>(state: &mut S) -> Json {
+    let common = state.common();
+    to_arm_body(
+        common.network_manager_id.as_deref(),
+        common.description.as_deref(),
+    )
 }
 
 #[async_trait]
@@ -106,12 +122,17 @@ impl<S: ConnectionScope> Resource<ArmClient> for ManagerConnection<S> {
         S::schema()
     }
 
-    async fn create(&self, ctx: &Context<ArmClient>, planned: S) -> Result<S, CreateFailure<S>> {
+    async fn create(
+        &self,
+        ctx: &Context<ArmClient>,
+        mut planned: S,
+    ) -> Result<S, CreateFailure<S>> {
         let id = planned.arm_id()?;
         let call = ArmCall::new(&ctx.client, S::TYPE_NAME, ctx.deadline);
         call.ensure_absent(&id).await?;
-        let body = call.put(&id, &body_of(&planned)).await?;
-        Ok(apply_body(&body, planned.with_id(id)))
+        let body = call.put(&id, &body_of(&mut planned)).await?;
+        *planned.common().id = Some(id);
+        Ok(apply_body(&body, planned))
     }
 
     async fn read(&self, ctx: &Context<ArmClient>, current: S) -> Result<Option<S>, Diagnostics> {
@@ -125,16 +146,17 @@ impl<S: ConnectionScope> Resource<ArmClient> for ManagerConnection<S> {
     async fn update(
         &self,
         ctx: &Context<ArmClient>,
-        prior: S,
-        planned: S,
+        mut prior: S,
+        mut planned: S,
     ) -> Result<S, Diagnostics> {
-        if prior.description() == planned.description() {
+        if *prior.common().description == *planned.common().description {
             // Only `timeouts` changed (e.g. after an import): nothing to tell ARM.
-            return Ok(prior.with_timeouts_of(planned));
+            *prior.common().timeouts = planned.common().timeouts.take();
+            return Ok(prior);
         }
         let id = planned.arm_id()?;
         let body = ArmCall::new(&ctx.client, S::TYPE_NAME, ctx.deadline)
-            .put(&id, &body_of(&planned))
+            .put(&id, &body_of(&mut planned))
             .await?;
         Ok(apply_body(&body, planned))
     }

@@ -2,6 +2,8 @@
 //! terraform-plugin-testing's import check, the emulator's request log, and the world's ids.
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod manager_connection;
+
 use serde_json::Value as Json;
 
 use crate::support::{Emulator, TerraformDir};
