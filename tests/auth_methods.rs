@@ -1,6 +1,7 @@
 //! Authentication methods against the ARM emulator's Entra ID endpoint: client secret
-//! (environment variables only), wrong secret, OIDC token / token file / GitHub Actions /
-//! Azure DevOps requests, and AKS workload identity. Each test configures the provider
+//! (environment variables only), wrong secret, client certificate (registered and not),
+//! OIDC token / token file / GitHub Actions / Azure DevOps requests, and AKS workload
+//! identity. Each test configures the provider
 //! exactly as Terraform would (`configure_client`) with a fake environment map.
 
 mod support;
@@ -314,8 +315,14 @@ fn block_values_win_and_an_unreachable_metadata_host_is_explained() {
     });
 }
 
-/// A PKCS#12 archive with a fresh RSA key and self-signed certificate.
-fn test_pkcs12(password: &str) -> Vec<u8> {
+/// A client certificate as a user holds it: a PKCS#12 archive (fresh RSA key and
+/// self-signed certificate), and the public certificate (PEM) to register with Entra ID.
+struct ClientCertificate {
+    pkcs12: Vec<u8>,
+    certificate_pem: String,
+}
+
+fn client_certificate(password: &str) -> ClientCertificate {
     use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let cert = rcgen::CertificateParams::new(vec!["avnm-test".into()])
@@ -329,41 +336,116 @@ fn test_pkcs12(password: &str) -> Vec<u8> {
     );
     let mut store = KeyStore::new();
     store.add_entry("avnm", KeyStoreEntry::PrivateKeyChain(chain));
-    store.writer(password).write().unwrap()
+    ClientCertificate {
+        pkcs12: store.writer(password).write().unwrap(),
+        certificate_pem: cert.pem(),
+    }
 }
 
-/// The emulator registers no certificates, so Entra's answer is a refusal of the signed
-/// assertion — which proves the certificate was read, the assertion signed and sent as
-/// `client_assertion`, and the refusal explained with tenant, client and code.
-#[test]
-fn client_certificate_assertion_is_sent_and_its_refusal_explained() {
+/// An emulator whose `admin` has `certificate` registered: the default world plus the
+/// certificate, loaded with `--world` (docs/emulator.md, "Certificate credentials").
+fn emulator_trusting(certificate: &ClientCertificate) -> (Emulator, tempfile::TempDir) {
+    use terraform_provider_avnm::emulator::world::{CertificateCredential, World};
+    let mut world = World::default_world();
+    world
+        .principals
+        .get_mut("admin")
+        .expect("the default world has admin")
+        .certificate_credentials
+        .push(CertificateCredential {
+            certificate: certificate.certificate_pem.clone(),
+        });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("world.json");
+    std::fs::write(&path, serde_json::to_vec(&world).unwrap()).unwrap();
+    let emu = Emulator::start_with(&["--world", &path.display().to_string()]);
+    (emu, dir)
+}
+
+fn certificate_env(
+    emu: &Emulator,
+    certificate: &ClientCertificate,
+    password: &str,
+) -> HashMap<String, String> {
     use base64::Engine;
+    let mut env = base_env(emu, "central");
+    env.insert(
+        "ARM_CLIENT_ID".into(),
+        emu.principal("admin").client_id.clone(),
+    );
+    env.insert(
+        "ARM_CLIENT_CERTIFICATE".into(),
+        base64::engine::general_purpose::STANDARD.encode(&certificate.pkcs12),
+    );
+    env.insert("ARM_CLIENT_CERTIFICATE_PASSWORD".into(), password.into());
+    env
+}
+
+/// The provider signs a client assertion with the registered certificate's key; the
+/// emulator verifies it (thumbprint, RS256 signature, iss/sub/aud/exp/jti) and issues a token
+/// the ARM call is made with — from the base64 setting and from a `.pfx` file.
+#[test]
+fn client_certificate_gets_a_token_and_calls_arm() {
+    let certificate = client_certificate("cert-password-1");
+    let (emu, _world) = emulator_trusting(&certificate);
+    block_on(async {
+        let mut env = certificate_env(&emu, &certificate, "cert-password-1");
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("the registered certificate signs in");
+        assert_eq!(client.auth_method(), "client certificate");
+        assert_eq!(client.tenant_id(), emu.tenant("central").tenant_id);
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+
+        let pfx = emu.dir.path().join("admin.pfx");
+        std::fs::write(&pfx, &certificate.pkcs12).unwrap();
+        env.remove("ARM_CLIENT_CERTIFICATE");
+        env.insert(
+            "ARM_CLIENT_CERTIFICATE_PATH".into(),
+            pfx.display().to_string(),
+        );
+        let client = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect("the .pfx file signs in");
+        assert_eq!(read_a_network(&client, &emu, "central").await, "admin");
+    });
+}
+
+/// A certificate Entra ID does not know is refused with AADSTS700027 ("the key was not
+/// found"), explained with tenant and client, and the certificate password never shows.
+#[test]
+fn an_unregistered_certificate_is_refused_without_the_password() {
+    let registered = client_certificate("registered-pw");
+    let other = client_certificate("cert-password-2");
+    let (emu, _world) = emulator_trusting(&registered);
+    block_on(async {
+        let env = certificate_env(&emu, &other, "cert-password-2");
+        let diags = configure_client(&empty_config(), &tf(), &env)
+            .await
+            .expect_err("the certificate is not registered");
+        let text = format!("{} {}", diags.0[0].summary, diags.0[0].detail);
+        assert!(text.contains("client certificate"), "{text}");
+        assert!(text.contains("AADSTS700027"), "{text}");
+        assert!(text.contains("The key was not found"), "{text}");
+        assert!(text.contains(&emu.tenant("central").tenant_id), "{text}");
+        assert!(text.contains(&emu.principal("admin").client_id), "{text}");
+        assert!(!text.contains("cert-password-2"), "{text}");
+        assert!(!text.contains("registered-pw"), "{text}");
+    });
+}
+
+/// The default world registers no certificates, so any certificate is unknown there.
+#[test]
+fn the_default_world_registers_no_certificates() {
+    let certificate = client_certificate("pw-3");
     let emu = Emulator::start();
     block_on(async {
-        let mut env = base_env(&emu, "central");
-        env.insert(
-            "ARM_CLIENT_ID".into(),
-            emu.principal("admin").client_id.clone(),
-        );
-        let p12 = test_pkcs12("cert-password-1");
-        env.insert(
-            "ARM_CLIENT_CERTIFICATE".into(),
-            base64::engine::general_purpose::STANDARD.encode(&p12),
-        );
-        env.insert(
-            "ARM_CLIENT_CERTIFICATE_PASSWORD".into(),
-            "cert-password-1".into(),
-        );
+        let env = certificate_env(&emu, &certificate, "pw-3");
         let diags = configure_client(&empty_config(), &tf(), &env)
             .await
             .expect_err("no certificate registered");
         let text = format!("{} {}", diags.0[0].summary, diags.0[0].detail);
-        assert!(text.contains("client certificate"), "{text}");
-        assert!(
-            text.contains("AADSTS7002"),
-            "Entra refused the assertion: {text}"
-        );
-        assert!(text.contains(&emu.principal("admin").client_id), "{text}");
-        assert!(!text.contains("cert-password-1"), "{text}");
+        assert!(text.contains("AADSTS700027"), "{text}");
+        assert!(!text.contains("pw-3"), "{text}");
     });
 }

@@ -324,3 +324,117 @@ async fn cloud_metadata_names_the_emulator() {
         .unwrap();
     assert_eq!((r.status, r.code()), (401, "InvalidAuthenticationToken"));
 }
+
+/// Self-signed client assertions (certificate credentials) over HTTPS: the token endpoint
+/// URL is the audience, the registered certificate is found by thumbprint, and each refusal
+/// carries Entra's code.
+#[tokio::test]
+async fn client_assertion_signed_with_a_registered_certificate() {
+    use aws_lc_rs::{digest, rand::SystemRandom, rsa::KeyPair, signature};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
+    use terraform_provider_avnm::emulator::world::{CertificateCredential, World};
+
+    let new_key = || {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["avnm-test".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (
+            KeyPair::from_pkcs8(&key.serialize_der()).unwrap(),
+            cert.pem(),
+            cert.der().to_vec(),
+        )
+    };
+    let (key, pem, der) = new_key();
+    let (other_key, _, other_der) = new_key();
+    let mut world = World::default_world();
+    let admin_client_id = world.principals["admin"].client_id.clone();
+    world
+        .principals
+        .get_mut("admin")
+        .unwrap()
+        .certificate_credentials
+        .push(CertificateCredential { certificate: pem });
+    let dir = tempfile::tempdir().unwrap();
+    let world_file = dir.path().join("world.json");
+    std::fs::write(&world_file, serde_json::to_vec(&world).unwrap()).unwrap();
+    let emu = Emulator::start(
+        env!("CARGO_BIN_EXE_avnm-arm-emulator").as_ref(),
+        &["--world", &world_file.display().to_string()],
+    )
+    .unwrap();
+    let central = emu.ready.tenants["central"].tenant_id.clone();
+    let endpoint = emu.url(&format!("/{central}/oauth2/v2.0/token"));
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+
+    let sign = |key: &KeyPair, cert_der: &[u8], aud: &str, exp: i64| {
+        let sha1 = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, cert_der);
+        let header = json!({"alg": "RS256", "typ": "JWT", "x5t": URL_SAFE_NO_PAD.encode(sha1)});
+        let claims = json!({"iss": admin_client_id, "sub": admin_client_id, "aud": aud,
+            "jti": uuid::Uuid::new_v4().to_string(), "nbf": now - 5, "iat": now - 5, "exp": exp});
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut sig = vec![0u8; key.public_modulus_len()];
+        key.sign(
+            &signature::RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            input.as_bytes(),
+            &mut sig,
+        )
+        .unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    };
+    let grant = |assertion: String| {
+        vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", admin_client_id.clone()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+            ),
+            ("client_assertion", assertion),
+            ("scope", SCOPE.to_string()),
+        ]
+    };
+
+    let form = grant(sign(&key, &der, &endpoint, now + 600));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = token_request(&emu, &central, &form).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["oid"],
+        emu.ready.principals["admin"].object_id.as_str()
+    );
+
+    let target = &emu.ready.tenants["target"].tenant_id;
+    for (assertion, code) in [
+        // signed by another key, but naming the registered certificate
+        (sign(&other_key, &der, &endpoint, now + 600), 700027),
+        // a certificate that is not registered
+        (sign(&other_key, &other_der, &endpoint, now + 600), 700027),
+        // another tenant's token endpoint
+        (
+            sign(
+                &key,
+                &der,
+                &emu.url(&format!("/{target}/oauth2/v2.0/token")),
+                now + 600,
+            ),
+            700023,
+        ),
+        // expired
+        (sign(&key, &der, &endpoint, now - 60), 700024),
+    ] {
+        let form = grant(assertion);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = token_request(&emu, &central, &form).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["error"], "invalid_client", "{body}");
+        assert_eq!(body["error_codes"][0].as_u64(), Some(code), "{body}");
+    }
+}

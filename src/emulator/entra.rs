@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::app::{App, CallInfo};
+use super::certificate::{self, Expected};
 use super::http::{EntraError, Request, Response};
 use super::ids::parse_query;
 use super::jwt::{Claims, JwtError, now, peek_claims};
@@ -214,7 +215,20 @@ fn issue(
                 format!("The client_assertion_type must be '{JWT_BEARER}'."),
             ));
         }
-        check_assertion(app, principal, assertion)?;
+        let claims = peek_claims(assertion).ok_or_else(|| {
+            EntraError::new(
+                401,
+                "invalid_client",
+                50027,
+                "JWT token is invalid or malformed.",
+            )
+        })?;
+        if claims.iss.eq_ignore_ascii_case(&principal.client_id) {
+            let audiences = token_endpoints(app, req, tenant_segment, &tenant_id);
+            check_certificate_assertion(principal, assertion, &audiences)?;
+        } else {
+            check_federated_assertion(app, principal, assertion, &claims)?;
+        }
     } else {
         return Err(EntraError::new(
             401,
@@ -245,19 +259,62 @@ fn issue(
     }))
 }
 
-/// A client assertion is accepted when it is a JWT from a federated issuer the principal
-/// trusts (the emulator's own `/oidc` issuer unless the world names another, in which case
-/// the signature cannot be checked and only iss/sub/aud/exp are), with matching subject and
+/// The URLs a certificate assertion's `aud` may name: this tenant's v2.0 and v1 token
+/// endpoints, by tenant ID or by the segment the client used, at any address of the emulator.
+fn token_endpoints(app: &App, req: &Request, tenant_segment: &str, tenant_id: &str) -> Vec<String> {
+    let mut bases = vec![req.base_url.clone()];
+    bases.extend(app.self_urls().iter().cloned());
+    let mut tenants = vec![tenant_id.to_string()];
+    if !tenant_segment.eq_ignore_ascii_case(tenant_id) {
+        tenants.push(tenant_segment.to_string());
+    }
+    let mut audiences = Vec::new();
+    for base in &bases {
+        for tenant in &tenants {
+            for path in ["oauth2/v2.0/token", "oauth2/token"] {
+                audiences.push(format!("{}/{tenant}/{path}", base.trim_end_matches('/')));
+            }
+        }
+    }
+    audiences
+}
+
+/// A self-issued assertion (`iss` = the client ID) is a certificate credential: it must be
+/// signed by the private key of a certificate registered for the principal (see
+/// [`super::certificate`]).
+fn check_certificate_assertion(
+    principal: &super::world::Principal,
+    assertion: &str,
+    audiences: &[String],
+) -> Result<(), EntraError> {
+    // The world was checked when loaded, so every registered certificate parses.
+    let registered: Vec<_> = principal
+        .certificate_credentials
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    let expected = Expected {
+        client_id: &principal.client_id,
+        audiences,
+        now: now(),
+    };
+    certificate::verify(assertion, &registered, &expected).map_err(|refusal| {
+        EntraError::new(401, "invalid_client", refusal.code(), refusal.to_string())
+    })
+}
+
+/// A federated assertion is accepted when it is a JWT from an issuer the principal trusts
+/// (the emulator's own `/oidc` issuer unless the world names another, in which case the
+/// signature cannot be checked and only iss/sub/aud/exp are), with matching subject and
 /// audience.
-fn check_assertion(
+fn check_federated_assertion(
     app: &App,
     principal: &super::world::Principal,
     assertion: &str,
+    claims: &Claims,
 ) -> Result<(), EntraError> {
     let invalid =
         |code: u32, message: String| EntraError::new(401, "invalid_client", code, message);
-    let claims = peek_claims(assertion)
-        .ok_or_else(|| invalid(50027, "JWT token is invalid or malformed.".into()))?;
     let own_issuer = app
         .self_urls()
         .iter()
@@ -271,17 +328,10 @@ fn check_assertion(
         })
         .collect();
     if trusted.is_empty() {
-        // A self-issued assertion (iss = sub = client ID) is a certificate credential; the
-        // emulator registers no certificates, so it is refused like an unknown issuer.
-        let hint = if claims.iss.eq_ignore_ascii_case(&principal.client_id) {
-            " No certificate credential is registered for this application in the emulator; use a client secret or a federated (OIDC) credential."
-        } else {
-            ""
-        };
         return Err(invalid(
             700211,
             format!(
-                "No matching federated identity record found for presented assertion issuer '{}'.{hint}",
+                "No matching federated identity record found for presented assertion issuer '{}'.",
                 claims.iss
             ),
         ));

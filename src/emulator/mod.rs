@@ -12,6 +12,7 @@ pub mod admin;
 pub mod app;
 pub mod arm;
 pub mod auth;
+pub mod certificate;
 pub mod entra;
 pub mod faults;
 pub mod harness;

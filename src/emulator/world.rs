@@ -15,7 +15,8 @@
 //!  "principals": {"admin": {"client_id": "GUID", "client_secret": "…", "object_id": "GUID",
 //!     "home_tenant": "central", "guest_tenants": ["target"],
 //!     "role_assignments": [{"scope": "/subscriptions/GUID", "role": "Network Contributor"}],
-//!     "federated_credentials": [{"subject": "system:serviceaccount:avnm:admin"}]}}}
+//!     "federated_credentials": [{"subject": "system:serviceaccount:avnm:admin"}],
+//!     "certificate_credentials": [{"certificate": "-----BEGIN CERTIFICATE-----\n…"}]}}}
 //! ```
 //! Roles: `Owner`, `Contributor`, `Network Contributor` (write anything under
 //! Microsoft.Network) and `Reader` (read only). A role at a management group covers the
@@ -25,6 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::certificate::{CertificateError, RegisteredCertificate};
 use super::ids::{key, stable_guid};
 
 /// The whole world, as loaded or generated.
@@ -94,6 +96,10 @@ pub struct Principal {
     pub role_assignments: Vec<RoleAssignment>,
     #[serde(default)]
     pub federated_credentials: Vec<FederatedCredential>,
+    /// Public certificates whose private keys may sign client assertions (none by default:
+    /// whoever registers one must hold its key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificate_credentials: Vec<CertificateCredential>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -114,6 +120,19 @@ pub struct FederatedCredential {
     pub subject: String,
     #[serde(default = "default_audience")]
     pub audience: String,
+}
+
+/// A certificate credential: the public certificate as PEM (`-----BEGIN CERTIFICATE-----`)
+/// or base64 DER (as Microsoft Graph's `keyCredentials.key`). Checked when the world loads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CertificateCredential {
+    pub certificate: String,
+}
+
+impl CertificateCredential {
+    pub fn parse(&self) -> Result<RegisteredCertificate, CertificateError> {
+        RegisteredCertificate::parse(&self.certificate)
+    }
 }
 
 pub fn default_audience() -> String {
@@ -233,6 +252,7 @@ impl World {
                     subject: format!("system:serviceaccount:avnm:{name}"),
                     audience: default_audience(),
                 }],
+                certificate_credentials: Vec::new(),
             };
         let mut principals = BTreeMap::new();
         let mut admin_roles = assign(scopes("central"), "Owner");
@@ -319,6 +339,13 @@ impl World {
             }
             if client_ids.insert(key(&p.client_id), name).is_some() {
                 return bad(format!("client id {} is used twice", p.client_id));
+            }
+            for (i, c) in p.certificate_credentials.iter().enumerate() {
+                if let Err(e) = c.parse() {
+                    return bad(format!(
+                        "principal {name}: certificate_credentials[{i}]: {e}"
+                    ));
+                }
             }
         }
         Ok(())
@@ -642,5 +669,39 @@ mod tests {
         let mut w = World::default_world();
         w.principals.get_mut("admin").unwrap().home_tenant = "nowhere".into();
         assert!(matches!(w.check(), Err(WorldError::Inconsistent(_))));
+    }
+
+    #[test]
+    fn certificate_credentials_are_checked_on_load_and_round_trip() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["avnm".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let mut w = World::default_world();
+        let admin = w.principals.get_mut("admin").unwrap();
+        admin.certificate_credentials.push(CertificateCredential {
+            certificate: cert.pem(),
+        });
+        w.check().unwrap();
+        let text = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<World>(&text).unwrap(), w);
+        // The default world registers none, and says nothing about them.
+        assert!(
+            !serde_json::to_string(&World::default_world())
+                .unwrap()
+                .contains("certificate_credentials")
+        );
+
+        w.principals
+            .get_mut("admin")
+            .unwrap()
+            .certificate_credentials[0]
+            .certificate = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n".into();
+        let err = w.check().unwrap_err().to_string();
+        assert!(
+            err.contains("principal admin: certificate_credentials[0]"),
+            "{err}"
+        );
     }
 }

@@ -13,9 +13,11 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::time::Instant;
 
 use super::diagnostics::Diagnostics;
-use super::erased::{Call, ErasedDataSource, ErasedResource};
-use super::resource::{Context, CreateFailure, DataSource, DefaultTimeouts, Resource};
-use super::schema::{Block, NestingMode, Schema};
+use super::erased::{Call, ErasedDataSource, ErasedLister, ErasedResource, ListedValue};
+use super::resource::{
+    Context, CreateFailure, DataSource, DefaultTimeouts, ListResource, Resource,
+};
+use super::schema::{Block, IdentitySchema, NestingMode, Schema};
 use super::stop::Stopped;
 use super::timeouts::parse_duration;
 use super::validate::validate_block;
@@ -27,13 +29,25 @@ where
     C: Send + Sync + 'static,
     R: Resource<C>,
 {
-    let schema = resource.schema();
-    let value_type = schema.block.value_type();
-    Arc::new(ErasedResourceAdapter {
-        resource,
-        schema,
-        value_type,
-    })
+    Arc::new(ErasedResourceAdapter::new(Arc::new(resource), None))
+}
+
+/// Registers a typed resource that `terraform query` can also list.
+pub fn erase_listable_resource<C, R>(resource: R) -> Arc<dyn ErasedResource<C>>
+where
+    C: Send + Sync + 'static,
+    R: ListResource<C>,
+{
+    let resource = Arc::new(resource);
+    let config_schema = resource.list_config_schema();
+    let lister = ListerAdapter {
+        resource: resource.clone(),
+        config_type: config_schema.block.value_type(),
+        config_schema,
+        schema: resource.schema(),
+        value_type: resource.schema().block.value_type(),
+    };
+    Arc::new(ErasedResourceAdapter::new(resource, Some(Box::new(lister))))
 }
 
 /// Registers a typed data source with the provider.
@@ -51,8 +65,34 @@ where
     })
 }
 
-struct ErasedResourceAdapter<R> {
-    resource: R,
+struct ErasedResourceAdapter<C, R> {
+    resource: Arc<R>,
+    schema: Schema,
+    value_type: Type,
+    identity_schema: Option<IdentitySchema>,
+    lister: Option<Box<dyn ErasedLister<C>>>,
+}
+
+impl<C: Send + Sync + 'static, R: Resource<C>> ErasedResourceAdapter<C, R> {
+    fn new(resource: Arc<R>, lister: Option<Box<dyn ErasedLister<C>>>) -> Self {
+        let schema = resource.schema();
+        let value_type = schema.block.value_type();
+        let identity_schema = resource.identity_schema();
+        Self {
+            resource,
+            schema,
+            value_type,
+            identity_schema,
+            lister,
+        }
+    }
+}
+
+/// The list side of a [`ListResource`], sharing the resource with its CRUD side.
+struct ListerAdapter<R> {
+    resource: Arc<R>,
+    config_schema: Schema,
+    config_type: Type,
     schema: Schema,
     value_type: Type,
 }
@@ -70,6 +110,7 @@ enum Operation {
     Update,
     Delete,
     Import,
+    List,
 }
 
 impl Operation {
@@ -80,12 +121,13 @@ impl Operation {
             Operation::Update => "update",
             Operation::Delete => "delete",
             Operation::Import => "import",
+            Operation::List => "list",
         }
     }
     fn default_limit(self, defaults: &DefaultTimeouts) -> Duration {
         match self {
             Operation::Create => defaults.create,
-            Operation::Read | Operation::Import => defaults.read,
+            Operation::Read | Operation::Import | Operation::List => defaults.read,
             Operation::Update => defaults.update,
             Operation::Delete => defaults.delete,
         }
@@ -93,7 +135,7 @@ impl Operation {
     /// The `timeouts` block attribute that bounds this operation.
     fn timeouts_key(self) -> &'static str {
         match self {
-            Operation::Import => "read",
+            Operation::Import | Operation::List => "read",
             other => other.name(),
         }
     }
@@ -234,7 +276,7 @@ pub fn normalise_blocks(block: &Block, value: &mut Value) {
 }
 
 #[async_trait]
-impl<C, R> ErasedResource<C> for ErasedResourceAdapter<R>
+impl<C, R> ErasedResource<C> for ErasedResourceAdapter<C, R>
 where
     C: Send + Sync + 'static,
     R: Resource<C>,
@@ -245,6 +287,14 @@ where
 
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        self.identity_schema.as_ref()
+    }
+
+    fn lister(&self) -> Option<&dyn ErasedLister<C>> {
+        self.lister.as_deref()
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -360,6 +410,75 @@ where
             &self.value_type,
             &Value::Null,
         )
+    }
+}
+
+#[async_trait]
+impl<C, R> ErasedLister<C> for ListerAdapter<R>
+where
+    C: Send + Sync + 'static,
+    R: ListResource<C>,
+{
+    fn config_schema(&self) -> &Schema {
+        &self.config_schema
+    }
+
+    fn validate_config(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics =
+            validate_block(&self.config_schema.block, config, &AttributePath::root());
+        diagnostics.extend(self.resource.validate_list_config(config));
+        diagnostics
+    }
+
+    async fn list(
+        &self,
+        call: &Call<C>,
+        config: &Value,
+        limit: usize,
+    ) -> Result<Vec<ListedValue>, Diagnostics> {
+        let name = self.resource.type_name();
+        let op = Operation::List;
+        let limit_time = op.default_limit(&self.resource.default_timeouts());
+        // A `list` block without a `config` block sends null: every attribute unset.
+        let config = if config.is_null() {
+            all_null(&self.config_type)
+        } else {
+            config.clone()
+        };
+        let config_state = to_state(name, &config)?;
+        let ctx = context(call, limit_time);
+        let work = self.resource.list(&ctx, config_state, limit);
+        let listed = bounded(name, op, limit_time, &call.stopped, work).await?;
+        listed
+            .into_iter()
+            .take(limit)
+            .map(|item| {
+                let state = from_state(
+                    name,
+                    &item.state,
+                    &self.schema,
+                    &self.value_type,
+                    &Value::Null,
+                )?;
+                Ok(ListedValue {
+                    display_name: item.display_name,
+                    state,
+                })
+            })
+            .collect()
+    }
+}
+
+/// An object of `ty` whose attributes are all null.
+fn all_null(ty: &Type) -> Value {
+    match ty {
+        Type::Object(attrs, _) => Value::Object(
+            attrs
+                .keys()
+                .map(|name| (name.clone(), Value::Null))
+                .collect(),
+        ),
+        _ => Value::Null,
     }
 }
 

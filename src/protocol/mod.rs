@@ -15,11 +15,15 @@ pub mod timeouts;
 pub mod validate;
 pub mod wire;
 
-pub use adapter::{erase_data_source, erase_resource};
+pub use adapter::{erase_data_source, erase_listable_resource, erase_resource};
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
-pub use erased::{Call, ErasedDataSource, ErasedResource};
+pub use erased::{Call, ErasedDataSource, ErasedLister, ErasedResource, ListedValue};
 pub use resource::{
-    Context, CreateFailure, DataSource, DefaultTimeouts, Provider, Resource, TerraformInfo,
+    Context, CreateFailure, DataSource, DefaultTimeouts, ListResource, Listed, Provider, Resource,
+    TerraformInfo,
 };
-pub use schema::{Attribute, AttributeMode, Block, NestedBlock, NestingMode, Schema, Validator};
+pub use schema::{
+    Attribute, AttributeMode, Block, IdentityAttribute, IdentitySchema, NestedBlock, NestingMode,
+    Schema, Validator,
+};
 pub use server::ProviderService;

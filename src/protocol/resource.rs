@@ -16,7 +16,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::time::Instant;
 
 use super::diagnostics::Diagnostics;
-use super::schema::Schema;
+use super::schema::{IdentitySchema, Schema};
 use crate::value::Value;
 
 /// What every CRUD call gets besides its state.
@@ -84,6 +84,11 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     fn default_timeouts(&self) -> DefaultTimeouts {
         DefaultTimeouts::default()
     }
+    /// The resource identity (protocol 6.9), whose attributes mirror same-named state
+    /// attributes; `None` declares none. A resource that can be listed must have one.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
     /// Checks that involve more than one attribute; single attributes use schema validators.
     /// `config` may contain unknowns.
     fn validate(&self, _config: &Value) -> Diagnostics {
@@ -111,6 +116,38 @@ pub trait Resource<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// Turns an import ID into a state that `read` completes (usually just `id` plus what the ID
     /// itself says). Errors name the expected ID shape.
     async fn import(&self, ctx: &Context<C>, id: &str) -> Result<Self::State, Diagnostics>;
+}
+
+/// One remote object found by [`ListResource::list`].
+#[derive(Debug, Clone)]
+pub struct Listed<S> {
+    /// What `terraform query` shows for it (usually the name).
+    pub display_name: String,
+    /// Its full state, as `read` would return it: Terraform gets it when the `list` block
+    /// asks for `include_resource`, and the identity is derived from it.
+    pub state: S,
+}
+
+/// A resource type that `terraform query` can list (protocol 6.10, a `list` block in a
+/// `.tfquery.hcl` file). The list type has the resource's type name and identity.
+#[async_trait]
+pub trait ListResource<C: Send + Sync + 'static>: Resource<C> {
+    /// The `config` block of the `list` block, as a serde struct (like `State`).
+    type ListConfig: DeserializeOwned + Send + Sync + 'static;
+
+    /// The schema of the `config` block.
+    fn list_config_schema(&self) -> Schema;
+    /// Checks across attributes of the `config` block; `config` may contain unknowns.
+    fn validate_list_config(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+    /// The remote objects the config selects, at most `limit` of them (more are dropped).
+    async fn list(
+        &self,
+        ctx: &Context<C>,
+        config: Self::ListConfig,
+        limit: usize,
+    ) -> Result<Vec<Listed<Self::State>>, Diagnostics>;
 }
 
 /// A data source type.

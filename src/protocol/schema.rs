@@ -214,3 +214,75 @@ impl Block {
         self.attributes.iter().find(|a| a.name == name)
     }
 }
+
+/// A managed resource type's identity (protocol 6.9): the few values that name one remote
+/// object for good. Terraform stores it beside the state, matches `terraform query` results
+/// against it and accepts it in `import { identity = {...} }`.
+///
+/// Each identity attribute mirrors the state attribute of the same name, so the protocol
+/// layer derives the identity from any state without help from the resource.
+#[derive(Debug, Clone)]
+pub struct IdentitySchema {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+    /// The identity attribute whose value is the import ID: an import by identity imports
+    /// exactly what `import { id = ... }` with that value would.
+    pub import_id_attribute: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityAttribute {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+    /// Must be given in `import { identity = {...} }`.
+    pub required_for_import: bool,
+}
+
+impl IdentitySchema {
+    /// An identity of one required string attribute that is also the import ID (an ARM
+    /// resource ID, say).
+    pub fn single_id(name: &str, description: &str) -> Self {
+        Self {
+            version: 0,
+            attributes: vec![IdentityAttribute {
+                name: name.to_string(),
+                ty: Type::String,
+                description: description.to_string(),
+                required_for_import: true,
+            }],
+            import_id_attribute: name.to_string(),
+        }
+    }
+
+    /// The cty object type of identity values.
+    pub fn value_type(&self) -> Type {
+        Type::object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone())),
+        )
+    }
+
+    /// The identity of the object whose state is `state`. `None` while any identity attribute
+    /// is unknown or null (a create's plan, an object that is gone): Terraform then keeps no
+    /// identity rather than a wrong one.
+    pub fn identity_of(&self, state: &Value) -> Option<Value> {
+        let attrs = self
+            .attributes
+            .iter()
+            .map(|a| {
+                let v = state.get_attr(&a.name)?;
+                (v.is_wholly_known() && !v.is_null()).then(|| (a.name.clone(), v.clone()))
+            })
+            .collect::<Option<_>>()?;
+        Some(Value::Object(attrs))
+    }
+
+    /// The import ID an `import { identity = {...} }` names.
+    pub fn import_id<'v>(&self, identity: &'v Value) -> Option<&'v str> {
+        identity
+            .get_attr(&self.import_id_attribute)
+            .and_then(Value::as_str)
+    }
+}

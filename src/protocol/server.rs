@@ -16,14 +16,15 @@ use crate::value::{AttributePath, PathStep, Type, Value, json};
 
 use super::adapter::normalise_blocks;
 use super::diagnostics::{Diagnostic, Diagnostics};
-use super::erased::{Call, ErasedDataSource, ErasedResource};
+use super::erased::{Call, ErasedDataSource, ErasedLister, ErasedResource};
 use super::plan::{first_planned_mismatch, plan_resource_change};
 use super::resource::{CreateFailure, Provider, TerraformInfo};
 use super::schema::{Block, Schema};
 use super::stop::StopSignal;
 use super::validate::validate_block;
 use super::wire::{
-    decode_dynamic, diagnostics_to_proto, encode_dynamic, path_to_proto, schema_to_proto,
+    decode_dynamic, decode_identity, diagnostics_to_proto, encode_dynamic, encode_identity,
+    identity_schema_to_proto, path_to_proto, schema_to_proto,
 };
 
 /// What ConfigureProvider left behind.
@@ -35,10 +36,43 @@ enum Configuration<C> {
     Ready(Arc<C>),
 }
 
-/// A resource or data source with its value type, worked out once at start-up.
+/// A resource or data source with its value type (and identity type, for resources that
+/// declare an identity), worked out once at start-up.
 struct Registered<T: ?Sized> {
     erased: Arc<T>,
     ty: Type,
+    identity_ty: Option<Type>,
+}
+
+impl<C> Registered<dyn ErasedResource<C>> {
+    /// The identity to send beside `state`: none when the resource declares no identity or
+    /// the state names no object yet.
+    fn identity_of(&self, state: &Value) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+        let (Some(schema), Some(ty)) = (self.erased.identity_schema(), &self.identity_ty) else {
+            return Ok(None);
+        };
+        schema
+            .identity_of(state)
+            .map(|identity| encode_identity(&identity, ty))
+            .transpose()
+    }
+
+    /// An identity Terraform sent back, checked against the identity schema and re-encoded;
+    /// none when the resource declares no identity or Terraform sent none.
+    fn passed_through(
+        &self,
+        identity: Option<&pb::ResourceIdentityData>,
+        what: &str,
+    ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+        let Some(ty) = &self.identity_ty else {
+            return Ok(None);
+        };
+        let value = decode_identity(identity, ty, what)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        encode_identity(&value, ty).map(Some)
+    }
 }
 
 /// The gRPC service; wrap it in `ProviderServer` to serve it.
@@ -61,7 +95,13 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|r| {
                 let ty = r.schema().block.value_type();
-                (r.type_name().to_string(), Registered { erased: r, ty })
+                let identity_ty = r.identity_schema().map(|i| i.value_type());
+                let registered = Registered {
+                    erased: r,
+                    ty,
+                    identity_ty,
+                };
+                (registered.erased.type_name().to_string(), registered)
             })
             .collect();
         let data_sources = provider
@@ -69,7 +109,12 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|d| {
                 let ty = d.schema().block.value_type();
-                (d.type_name().to_string(), Registered { erased: d, ty })
+                let registered = Registered {
+                    erased: d,
+                    ty,
+                    identity_ty: None,
+                };
+                (registered.erased.type_name().to_string(), registered)
             })
             .collect();
         Self {
@@ -120,6 +165,88 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
+    /// The resource types `terraform query` can list, by type name.
+    fn listers(&self) -> impl Iterator<Item = (&str, &dyn ErasedLister<P::Client>)> {
+        self.resources
+            .iter()
+            .filter_map(|(name, r)| Some((name.as_str(), r.erased.lister()?)))
+    }
+
+    /// A listable resource type and its list side.
+    fn lister(
+        &self,
+        type_name: &str,
+    ) -> Result<
+        (
+            &Registered<dyn ErasedResource<P::Client>>,
+            &dyn ErasedLister<P::Client>,
+        ),
+        Diagnostics,
+    > {
+        let unknown = || {
+            let names: Vec<String> = self.listers().map(|(n, _)| n.to_string()).collect();
+            unknown_type(
+                "list resource",
+                type_name,
+                self.provider.type_name(),
+                names.iter(),
+            )
+        };
+        let resource = self.resources.get(type_name).ok_or_else(unknown)?;
+        let lister = resource.erased.lister().ok_or_else(unknown)?;
+        Ok((resource, lister))
+    }
+
+    /// The events of a ListResource call: one per listed object, with its identity and, when
+    /// asked for, its state.
+    async fn list_events(
+        &self,
+        request: &pb::list_resource::Request,
+    ) -> Result<Vec<pb::list_resource::Event>, Diagnostics> {
+        let (resource, lister) = self.lister(&request.type_name)?;
+        let config_ty = lister.config_schema().block.value_type();
+        let config = decode_dynamic(request.config.as_ref(), &config_ty, "list configuration")?;
+        let Some(call) = self.client()? else {
+            return Err(provider_config_unknown("list resources"));
+        };
+        // Terraform always sends a limit (100 unless the `list` block says); 0 means none.
+        let limit = usize::try_from(request.limit)
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or(usize::MAX);
+        let listed = guarded(
+            format!("listing {}", request.type_name),
+            lister.list(&call, &config, limit),
+        )
+        .await?;
+        listed
+            .into_iter()
+            .take(limit)
+            .map(|item| {
+                let identity = resource.identity_of(&item.state)?.ok_or_else(|| {
+                    Diagnostics::error(
+                        format!("Provider bug: a listed {} has no identity", request.type_name),
+                        format!(
+                            "{:?} was listed without the attributes its identity needs. Please report this to the provider's developers.",
+                            item.display_name
+                        ),
+                    )
+                })?;
+                let resource_object = if request.include_resource_object {
+                    Some(encode_dynamic(&item.state, &resource.ty, "listed state")?)
+                } else {
+                    None
+                };
+                Ok(pb::list_resource::Event {
+                    identity: Some(identity),
+                    display_name: item.display_name,
+                    resource_object,
+                    diagnostic: Vec::new(),
+                })
+            })
+            .collect()
+    }
+
     /// The configured client, `Ok(None)` when the provider configuration is unknown.
     fn client(&self) -> Result<Option<Call<P::Client>>, Diagnostics> {
         let configuration = self
@@ -158,6 +285,40 @@ fn unknown_type<'a>(
             }
         ),
     )
+}
+
+/// The ID to import: the request's ID, or for `import { identity = {...} }` the identity's
+/// import ID attribute.
+fn import_id<C>(
+    resource: &Registered<dyn ErasedResource<C>>,
+    request: &pb::import_resource_state::Request,
+) -> Result<String, Diagnostics> {
+    if !request.id.is_empty() || request.identity.is_none() {
+        return Ok(request.id.clone());
+    }
+    let (Some(schema), Some(ty)) = (resource.erased.identity_schema(), &resource.identity_ty)
+    else {
+        return Err(Diagnostics::error(
+            "Import by identity not supported",
+            format!(
+                "{} has no resource identity; import it by ID (`import {{ id = \"...\" }}`).",
+                request.type_name
+            ),
+        ));
+    };
+    let identity = decode_identity(request.identity.as_ref(), ty, "import identity")?;
+    schema
+        .import_id(&identity)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Diagnostics::error(
+                "Incomplete import identity",
+                format!(
+                    "Importing {} by identity needs its `{}` attribute.",
+                    request.type_name, schema.import_id_attribute
+                ),
+            )
+        })
 }
 
 fn provider_config_unknown(what: &str) -> Diagnostics {
@@ -324,6 +485,12 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                     type_name: t.clone(),
                 })
                 .collect(),
+            list_resources: self
+                .listers()
+                .map(|(t, _)| pb::get_metadata::ListResourceMetadata {
+                    type_name: t.to_string(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -344,6 +511,10 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 .iter()
                 .map(|(name, d)| (name.clone(), schema_to_proto(d.erased.schema())))
                 .collect(),
+            list_resource_schemas: self
+                .listers()
+                .map(|(name, l)| (name.to_string(), schema_to_proto(l.config_schema())))
+                .collect(),
             server_capabilities: Some(Self::capabilities()),
             ..Default::default()
         }))
@@ -353,7 +524,68 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .resources
+                .iter()
+                .filter_map(|(name, r)| {
+                    let schema = r.erased.identity_schema()?;
+                    Some((name.clone(), identity_schema_to_proto(schema)))
+                })
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    /// Every identity is still at the version it was written with (0), so Terraform never
+    /// needs an upgrade; a raw identity of the current version is decoded and returned.
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let request = request.into_inner();
+        let result = (|| {
+            let resource = self.resource(&request.type_name)?;
+            let (Some(schema), Some(ty)) =
+                (resource.erased.identity_schema(), &resource.identity_ty)
+            else {
+                return Err(Diagnostics::error(
+                    "Resource has no identity",
+                    format!(
+                        "{} declares no resource identity, so there is nothing to upgrade.",
+                        request.type_name
+                    ),
+                ));
+            };
+            if request.version != schema.version {
+                return Err(Diagnostics::error(
+                    "Unsupported identity version",
+                    format!(
+                        "The stored identity of this {} has version {}, but this provider only knows version {}.",
+                        request.type_name, request.version, schema.version
+                    ),
+                ));
+            }
+            let raw = request.raw_identity.unwrap_or_default();
+            let value = json::decode(&raw.json, ty).map_err(|e| {
+                Diagnostics::error(
+                    "Unreadable resource identity",
+                    format!(
+                        "The stored identity of this {} is not valid: {e}.",
+                        request.type_name
+                    ),
+                )
+            })?;
+            encode_identity(&value, ty)
+        })();
+        let (upgraded_identity, diagnostics) = match result {
+            Ok(v) => (Some(v), Diagnostics::new()),
+            Err(d) => (None, d),
+        };
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity,
+            diagnostics: diagnostics_to_proto(&diagnostics),
+        }))
     }
 
     async fn validate_provider_config(
@@ -539,6 +771,8 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             }
             let Some(call) = self.client()? else {
                 // Without a client the state stays as it is; with deferral, Terraform is told why.
+                response.new_identity = resource
+                    .passed_through(request.current_identity.as_ref(), "current identity")?;
                 if deferral_allowed(request.client_capabilities.as_ref()) {
                     response.deferred = deferred_provider_config();
                 }
@@ -555,6 +789,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             {
                 response.new_state = Some(encoded);
             }
+            response.new_identity = resource.identity_of(&new_state)?;
             Ok::<_, Diagnostics>(())
         }
         .await;
@@ -592,6 +827,12 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 "planned state",
             )?);
             response.requires_replace = change.requires_replace.iter().map(path_to_proto).collect();
+            // A create's identity is known only after apply; a destroy keeps the prior one.
+            response.planned_identity = if change.planned_state.is_null() {
+                resource.passed_through(request.prior_identity.as_ref(), "prior identity")?
+            } else {
+                resource.identity_of(&change.planned_state)?
+            };
             let provider_unknown = matches!(
                 *self.configuration.read().unwrap_or_else(|p| p.into_inner()),
                 Configuration::Unknown
@@ -647,6 +888,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                         diagnostics.extend(check_apply_result(name, block, &planned, &new_state));
                         response.new_state =
                             encoded_or_diag(&new_state, ty, "new state", &mut diagnostics);
+                        response.new_identity = resource.identity_of(&new_state)?;
                     }
                     Err(CreateFailure {
                         diagnostics: failure,
@@ -657,6 +899,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                         let partial = partial_state.unwrap_or(Value::Null);
                         response.new_state =
                             encoded_or_diag(&partial, ty, "partial state", &mut diagnostics);
+                        response.new_identity = resource.identity_of(&partial)?;
                     }
                 }
             } else {
@@ -667,6 +910,7 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 .await?;
                 diagnostics.extend(check_apply_result(name, block, &planned, &updated));
                 response.new_state = encoded_or_diag(&updated, ty, "new state", &mut diagnostics);
+                response.new_identity = resource.identity_of(&updated)?;
             }
             Ok::<_, Diagnostics>(())
         }
@@ -694,16 +938,17 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 }
                 return Err(provider_config_unknown("import resources"));
             };
+            let id = import_id(resource, &request)?;
             let imported = guarded(
                 format!("importing {}", request.type_name),
-                resource.erased.import(&call, &request.id),
+                resource.erased.import(&call, &id),
             )
             .await?;
             response.imported_resources = vec![pb::import_resource_state::ImportedResource {
                 type_name: request.type_name.clone(),
                 state: Some(encode_dynamic(&imported, &resource.ty, "imported state")?),
                 private: Vec::new(),
-                identity: None,
+                identity: resource.identity_of(&imported)?,
             }];
             Ok::<_, Diagnostics>(())
         }
@@ -752,6 +997,47 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             response.diagnostics = diagnostics_to_proto(&d);
         }
         Ok(Response::new(response))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        tracing::debug!(type_name = %request.type_name, "ValidateListResourceConfig");
+        let diagnostics = (|| {
+            let (_, lister) = self.lister(&request.type_name)?;
+            let ty = lister.config_schema().block.value_type();
+            let config = decode_dynamic(request.config.as_ref(), &ty, "list configuration")?;
+            Ok::<_, Diagnostics>(if config.is_null() {
+                Diagnostics::new() // no `config` block: nothing to check
+            } else {
+                lister.validate_config(&config)
+            })
+        })()
+        .unwrap_or_else(|d| d);
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: diagnostics_to_proto(&diagnostics),
+        }))
+    }
+
+    /// Lists the remote objects first, then streams one event per object (at most `limit`;
+    /// a `limit` of 0 means none was given). A failure is one event carrying the diagnostics.
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let request = request.into_inner();
+        tracing::debug!(type_name = %request.type_name, limit = request.limit, "ListResource");
+        let events = match self.list_events(&request).await {
+            Ok(events) => events,
+            Err(d) => vec![pb::list_resource::Event {
+                diagnostic: diagnostics_to_proto(&d),
+                ..Default::default()
+            }],
+        };
+        let stream = futures::stream::iter(events.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn stop_provider(

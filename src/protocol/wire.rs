@@ -6,13 +6,48 @@ use crate::proto::tfplugin6 as pb;
 use crate::value::{AttributePath, PathStep, Type, Value, json, msgpack, type_json};
 
 use super::diagnostics::{Diagnostic, Diagnostics, Severity};
-use super::schema::{Attribute, AttributeMode, Block, NestedBlock, NestingMode, Schema};
+use super::schema::{
+    Attribute, AttributeMode, Block, IdentitySchema, NestedBlock, NestingMode, Schema,
+};
 
 pub fn schema_to_proto(schema: &Schema) -> pb::Schema {
     pb::Schema {
         version: schema.version,
         block: Some(block_to_proto(&schema.block, schema.version)),
     }
+}
+
+pub fn identity_schema_to_proto(schema: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: schema.version,
+        identity_attributes: schema
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: type_json::to_bytes(&a.ty),
+                required_for_import: a.required_for_import,
+                optional_for_import: !a.required_for_import,
+                description: a.description.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Encodes an identity value of type `ty` (see [`IdentitySchema::value_type`]).
+pub fn encode_identity(value: &Value, ty: &Type) -> Result<pb::ResourceIdentityData, Diagnostics> {
+    Ok(pb::ResourceIdentityData {
+        identity_data: Some(encode_dynamic(value, ty, "resource identity")?),
+    })
+}
+
+/// Decodes an identity Terraform sent; absent (no identity stored yet) is null.
+pub fn decode_identity(
+    identity: Option<&pb::ResourceIdentityData>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostics> {
+    decode_dynamic(identity.and_then(|i| i.identity_data.as_ref()), ty, what)
 }
 
 fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {

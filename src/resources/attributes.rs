@@ -2,13 +2,21 @@
 //! ID, the name that is part of it, the free-text description and a connection's state.
 //! One definition each, so that their plan behaviour and wording cannot drift apart.
 
-use crate::protocol::Attribute;
+use crate::protocol::{Attribute, IdentitySchema};
 use crate::value::Type;
 
 /// `id`: the ARM resource ID, known after create. `what` names the object ("network group").
 pub fn id(what: &str) -> Attribute {
     Attribute::computed("id", Type::String)
         .description(&format!("The ARM resource ID of the {what}."))
+}
+
+/// The resource identity: the ARM resource ID alone, held in the state's `id`. It names one
+/// object in every tenant and subscription, is the import ID already, and is the one value
+/// every resource's state has (nested types have no resource group or subscription
+/// attributes of their own).
+pub fn identity(what: &str) -> IdentitySchema {
+    IdentitySchema::single_id("id", &format!("The ARM resource ID of the {what}."))
 }
 
 /// `name`: the last segment of the ARM ID, so changing it means another object.
@@ -51,6 +59,15 @@ mod tests {
         let id = id("network group");
         assert_eq!(id.mode, AttributeMode::Computed);
         assert_eq!(id.description, "The ARM resource ID of the network group.");
+    }
+
+    #[test]
+    fn identity_is_the_arm_id_and_imports_by_it() {
+        let identity = identity("network group");
+        assert_eq!(identity.import_id_attribute, "id");
+        assert_eq!(identity.attributes.len(), 1);
+        assert!(identity.attributes[0].required_for_import);
+        assert_eq!(identity.attributes[0].name, id("network group").name);
     }
 
     #[test]

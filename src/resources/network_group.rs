@@ -13,8 +13,7 @@ use crate::arm::ArmClient;
 use crate::arm::id::{NetworkGroupId, NetworkManagerId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
 use crate::protocol::{
-    Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, Validator,
-};
+    Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, Validator, IdentitySchema};
 use crate::value::Type;
 
 pub const TYPE_NAME: &str = "avnm_network_group";
@@ -108,6 +107,10 @@ impl Resource<ArmClient> for NetworkGroup {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(attributes::identity("network group"))
     }
 
     async fn create(

@@ -18,8 +18,7 @@ use crate::arm::id::NetworkManagerId;
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
 use crate::protocol::{
     Attribute, Block, Context, CreateFailure, Diagnostics, NestedBlock, NestingMode, Resource,
-    Schema, Validator,
-};
+    Schema, Validator, IdentitySchema};
 use crate::value::{AttributePath, Type, Value};
 
 pub const TYPE_NAME: &str = "avnm_network_manager";
@@ -243,6 +242,10 @@ impl Resource<ArmClient> for NetworkManager {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(attributes::identity("network manager"))
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

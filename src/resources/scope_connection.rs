@@ -16,7 +16,7 @@ use super::validators;
 use crate::arm::ArmClient;
 use crate::arm::id::{NetworkManagerId, ScopeConnectionId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
-use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema};
+use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, IdentitySchema};
 use crate::value::Type;
 
 pub const TYPE_NAME: &str = "avnm_scope_connection";
@@ -156,6 +156,10 @@ impl Resource<ArmClient> for ScopeConnection {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(attributes::identity("scope connection"))
     }
 
     async fn create(

@@ -21,7 +21,7 @@ use crate::arm::id::{
     NetworkGroupId, NetworkManagerId, StaticMemberId, SubnetId, SubscriptionId, VirtualNetworkId,
 };
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
-use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema};
+use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, IdentitySchema};
 use crate::value::{AttributePath, Type};
 
 pub const TYPE_NAME: &str = "avnm_static_member";
@@ -238,6 +238,10 @@ impl Resource<ArmClient> for StaticMember {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(attributes::identity("static member"))
     }
 
     async fn create(
