@@ -1,6 +1,6 @@
 //! Acceptance (real Terraform, `TF_ACC=1`): authentication and the ARM client as a user sees
 //! them — environment-variable-only configuration, `TF_LOG=TRACE` output free of secrets and
-//! tokens, and the shipped cross-tenant example converging while 30% of ARM requests are
+//! tokens, a client certificate (`.pfx` file and password) registered with the emulator, and the shipped cross-tenant example converging while 30% of ARM requests are
 //! throttled, with the retries visible in the debug log.
 
 mod support;
@@ -173,5 +173,97 @@ fn provider_page_example_is_valid_terraform() {
         validate.success(),
         "the example does not validate:\n{}",
         validate.output()
+    );
+}
+
+/// A `.pfx` with a fresh RSA key and self-signed certificate, and the certificate as PEM.
+fn pkcs12_and_certificate(password: &str) -> (Vec<u8>, String) {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["avnm-terraform".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let chain = PrivateKeyChain::new(
+        vec![7u8, 7, 7],
+        PrivateKey::from_der(&key.serialize_der()).unwrap(),
+        [Certificate::from_der(cert.der()).unwrap()],
+    );
+    let mut store = KeyStore::new();
+    store.add_entry("avnm", KeyStoreEntry::PrivateKeyChain(chain));
+    (store.writer(password).write().unwrap(), cert.pem())
+}
+
+#[test]
+fn client_certificate_file_and_password_apply_and_destroy() {
+    use terraform_provider_avnm::emulator::world::{CertificateCredential, World};
+    if !support::acceptance_enabled() {
+        return;
+    }
+    let password = "pfx-Password-93";
+    let (pfx, pem) = pkcs12_and_certificate(password);
+    let mut world = World::default_world();
+    world
+        .principals
+        .get_mut("admin")
+        .expect("admin")
+        .certificate_credentials
+        .push(CertificateCredential { certificate: pem });
+    let files = tempfile::tempdir().unwrap();
+    let world_file = files.path().join("world.json");
+    std::fs::write(&world_file, serde_json::to_vec(&world).unwrap()).unwrap();
+    let pfx_file = files.path().join("admin.pfx");
+    std::fs::write(&pfx_file, &pfx).unwrap();
+    let emu = Emulator::start_with(&["--world", &world_file.display().to_string()]);
+
+    let central = emu.tenant("central");
+    let rg = central.resource_group_ids[0]
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut tf = TerraformDir::for_emulator(&emu);
+    tf.set_env("TF_LOG", "TRACE");
+    tf.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}provider \"avnm\" {{\n  metadata_host               = \"{host}\"\n  tenant_id                   = \"{tid}\"\n  subscription_id             = \"{sub}\"\n  client_id                   = \"{cid}\"\n  client_certificate_path     = \"{pfx}\"\n  client_certificate_password = \"{password}\"\n  use_cli                     = false\n}}\n\nresource \"avnm_network_manager\" \"cert\" {{\n  name                = \"cert-auth\"\n  resource_group_name = \"{rg}\"\n  location            = \"westeurope\"\n  scope_accesses      = [\"Connectivity\"]\n  scope {{\n    subscription_ids = [\"/subscriptions/{sub}\"]\n  }}\n}}\n",
+            host = emu.ready.metadata_host,
+            tid = central.tenant_id,
+            sub = central.subscription_ids[0],
+            cid = emu.principal("admin").client_id,
+            pfx = pfx_file.display(),
+        ),
+    );
+    let apply = tf.apply();
+    let created = emu
+        .admin_get("requests")
+        .as_array()
+        .and_then(|log| {
+            log.iter()
+                .find(|r| {
+                    r["method"] == "PUT"
+                        && r["path"]
+                            .as_str()
+                            .is_some_and(|p| p.contains("networkManagers/cert-auth"))
+                })
+                .cloned()
+        })
+        .expect("the network manager was created");
+    assert_eq!(created["principal"], "admin", "{created}");
+    let destroy = tf.destroy();
+    let logs = format!("{}\n{}", apply.output(), destroy.output());
+    assert!(
+        logs.contains("authenticating with client certificate"),
+        "the method used is logged"
+    );
+    assert!(
+        !logs.contains(password),
+        "the certificate password leaked into TF_LOG=TRACE output"
+    );
+    assert!(
+        !logs.contains("eyJ"),
+        "a token or client assertion (JWT) leaked into TF_LOG=TRACE output"
     );
 }

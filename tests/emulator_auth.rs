@@ -437,4 +437,12 @@ async fn client_assertion_signed_with_a_registered_certificate() {
         assert_eq!(body["error"], "invalid_client", "{body}");
         assert_eq!(body["error_codes"][0].as_u64(), Some(code), "{body}");
     }
+
+    // A good assertion with another assertion type is refused before it is looked at.
+    let mut form = grant(sign(&key, &der, &endpoint, now + 600));
+    form[2].1 = "urn:ietf:params:oauth:client-assertion-type:saml2-bearer".to_string();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = token_request(&emu, &central, &form).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_codes"][0].as_u64(), Some(90011), "{body}");
 }

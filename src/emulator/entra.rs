@@ -211,8 +211,8 @@ fn issue(
             return Err(EntraError::new(
                 400,
                 "invalid_request",
-                700023,
-                format!("The client_assertion_type must be '{JWT_BEARER}'."),
+                90011,
+                format!("Unexpected client assertion type. It must be '{JWT_BEARER}'."),
             ));
         }
         let claims = peek_claims(assertion).ok_or_else(|| {

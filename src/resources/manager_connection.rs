@@ -11,13 +11,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value as Json, json};
 
-use super::attributes;
 use super::arm_ops::ArmCall;
+use super::attributes;
 use super::connection_wait::connection_state;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
 use crate::arm::ArmClient;
 use crate::protocol::timeouts::Timeouts;
-use crate::protocol::{Context, CreateFailure, Diagnostics, Resource, Schema, IdentitySchema};
+use crate::protocol::{Context, CreateFailure, Diagnostics, IdentitySchema, Resource, Schema};
 
 /// What a connection body says, reconciled with the prior values.
 #[derive(Debug, Clone, PartialEq)]

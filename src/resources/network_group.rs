@@ -7,13 +7,16 @@ use serde_json::{Value as Json, json};
 
 use super::arm_ops::{self, ArmCall};
 use super::attributes;
+use super::listing;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
 use super::validators;
 use crate::arm::ArmClient;
 use crate::arm::id::{NetworkGroupId, NetworkManagerId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
 use crate::protocol::{
-    Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, Validator, IdentitySchema};
+    Attribute, Block, Context, CreateFailure, Diagnostics, IdentitySchema, ListResource, Listed,
+    Resource, Schema, Validator,
+};
 use crate::value::Type;
 
 pub const TYPE_NAME: &str = "avnm_network_group";
@@ -180,13 +183,58 @@ impl Resource<ArmClient> for NetworkGroup {
         _ctx: &Context<ArmClient>,
         id: &str,
     ) -> Result<NetworkGroupState, Diagnostics> {
-        let parsed = NetworkGroupId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
-        Ok(NetworkGroupState {
-            id: Some(id.to_string()),
-            name: Some(parsed.name().to_string()),
-            network_manager_id: Some(parsed.parent().to_string()),
-            ..Default::default()
-        })
+        imported(id)
+    }
+}
+
+/// What an import of `id` knows before the read: the ID and what it says.
+fn imported(id: &str) -> Result<NetworkGroupState, Diagnostics> {
+    let parsed = NetworkGroupId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
+    Ok(NetworkGroupState {
+        id: Some(id.to_string()),
+        name: Some(parsed.name().to_string()),
+        network_manager_id: Some(parsed.parent().to_string()),
+        ..Default::default()
+    })
+}
+
+/// The `config` block of `list "avnm_network_group"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NetworkGroupListConfig {
+    pub network_manager_id: Option<String>,
+}
+
+/// `terraform query`: the network groups of one network manager.
+#[async_trait]
+impl ListResource<ArmClient> for NetworkGroup {
+    type ListConfig = NetworkGroupListConfig;
+
+    fn list_config_schema(&self) -> Schema {
+        listing::config_schema(
+            "Lists the network groups of a network manager.",
+            vec![
+                Attribute::required("network_manager_id", Type::String)
+                    .description("The ID of the network manager whose network groups to list.")
+                    .validate(validators::network_manager_id()),
+            ],
+        )
+    }
+
+    async fn list(
+        &self,
+        ctx: &Context<ArmClient>,
+        config: NetworkGroupListConfig,
+        _limit: usize,
+    ) -> Result<Vec<Listed<NetworkGroupState>>, Diagnostics> {
+        let manager = arm_ops::parse_attr(
+            &config.network_manager_id,
+            "network_manager_id",
+            NetworkManagerId::parse,
+        )?;
+        let items = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
+            .list(&format!("{}/networkGroups", manager.as_str()))
+            .await?;
+        listing::listed(TYPE_NAME, &items, imported, from_arm_body)
     }
 }
 

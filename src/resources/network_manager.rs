@@ -9,16 +9,18 @@ use serde_json::{Value as Json, json};
 
 use super::arm_ops::{self, ArmCall};
 use super::attributes;
+use super::listing;
 use super::reconcile::{
     id_set_from_arm, json_str, json_strings, tags_from_arm, text_from_arm, text_to_arm,
 };
 use super::validators;
 use crate::arm::ArmClient;
-use crate::arm::id::NetworkManagerId;
+use crate::arm::id::{NetworkManagerId, ResourceGroupId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
 use crate::protocol::{
-    Attribute, Block, Context, CreateFailure, Diagnostics, NestedBlock, NestingMode, Resource,
-    Schema, Validator, IdentitySchema};
+    Attribute, Block, Context, CreateFailure, Diagnostics, IdentitySchema, ListResource, Listed,
+    NestedBlock, NestingMode, Resource, Schema, Validator,
+};
 use crate::value::{AttributePath, Type, Value};
 
 pub const TYPE_NAME: &str = "avnm_network_manager";
@@ -332,13 +334,72 @@ impl Resource<ArmClient> for NetworkManager {
         _ctx: &Context<ArmClient>,
         id: &str,
     ) -> Result<NetworkManagerState, Diagnostics> {
-        let parsed = NetworkManagerId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
-        Ok(NetworkManagerState {
-            id: Some(id.to_string()),
-            name: Some(parsed.name().to_string()),
-            resource_group_name: Some(parsed.resource_group().to_string()),
-            ..Default::default()
-        })
+        imported(id)
+    }
+}
+
+/// What an import of `id` knows before the read: the ID and what it says.
+fn imported(id: &str) -> Result<NetworkManagerState, Diagnostics> {
+    let parsed = NetworkManagerId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
+    Ok(NetworkManagerState {
+        id: Some(id.to_string()),
+        name: Some(parsed.name().to_string()),
+        resource_group_name: Some(parsed.resource_group().to_string()),
+        ..Default::default()
+    })
+}
+
+/// The `config` block of `list "avnm_network_manager"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NetworkManagerListConfig {
+    pub resource_group_name: Option<String>,
+    pub subscription_id: Option<String>,
+}
+
+/// `terraform query`: the network managers of one resource group.
+#[async_trait]
+impl ListResource<ArmClient> for NetworkManager {
+    type ListConfig = NetworkManagerListConfig;
+
+    fn list_config_schema(&self) -> Schema {
+        listing::config_schema(
+            "Lists the network managers of a resource group.",
+            vec![
+                Attribute::required("resource_group_name", Type::String)
+                    .description("The resource group whose network managers to list."),
+                Attribute::optional("subscription_id", Type::String)
+                    .description("The subscription (a GUID) of the resource group. Defaults to the provider's `subscription_id`.")
+                    .validate(validators::guid()),
+            ],
+        )
+    }
+
+    async fn list(
+        &self,
+        ctx: &Context<ArmClient>,
+        config: NetworkManagerListConfig,
+        _limit: usize,
+    ) -> Result<Vec<Listed<NetworkManagerState>>, Diagnostics> {
+        let subscription = config
+            .subscription_id
+            .as_deref()
+            .or_else(|| ctx.client.subscription_id())
+            .ok_or_else(|| {
+                Diagnostics::attribute_error(
+                    AttributePath::attr("subscription_id"),
+                    "No subscription to list network managers in",
+                    "set subscription_id in the list block's config, or in the provider configuration",
+                )
+            })?;
+        let resource_group = arm_ops::required(&config.resource_group_name, "resource_group_name")?;
+        let group = ResourceGroupId::new(subscription, resource_group);
+        let items = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
+            .list(&format!(
+                "{}/providers/Microsoft.Network/networkManagers",
+                group.as_str()
+            ))
+            .await?;
+        listing::listed(TYPE_NAME, &items, imported, from_arm_body)
     }
 }
 

@@ -10,13 +10,17 @@ use serde_json::{Value as Json, json};
 use super::arm_ops::{self, ArmCall};
 use super::attributes;
 use super::connection_wait::{connection_state, wait_until_connected};
+use super::listing;
 use super::member_tenant::Unconnected;
 use super::reconcile::{id_from_arm, json_str, text_from_arm, text_to_arm};
 use super::validators;
 use crate::arm::ArmClient;
 use crate::arm::id::{NetworkManagerId, ScopeConnectionId};
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
-use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, IdentitySchema};
+use crate::protocol::{
+    Attribute, Block, Context, CreateFailure, Diagnostics, IdentitySchema, ListResource, Listed,
+    Resource, Schema,
+};
 use crate::value::Type;
 
 pub const TYPE_NAME: &str = "avnm_scope_connection";
@@ -237,13 +241,58 @@ impl Resource<ArmClient> for ScopeConnection {
         _ctx: &Context<ArmClient>,
         id: &str,
     ) -> Result<ScopeConnectionState, Diagnostics> {
-        let parsed = ScopeConnectionId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
-        Ok(ScopeConnectionState {
-            id: Some(id.to_string()),
-            name: Some(parsed.name().to_string()),
-            network_manager_id: Some(parsed.parent().to_string()),
-            ..Default::default()
-        })
+        imported(id)
+    }
+}
+
+/// What an import of `id` knows before the read: the ID and what it says.
+fn imported(id: &str) -> Result<ScopeConnectionState, Diagnostics> {
+    let parsed = ScopeConnectionId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
+    Ok(ScopeConnectionState {
+        id: Some(id.to_string()),
+        name: Some(parsed.name().to_string()),
+        network_manager_id: Some(parsed.parent().to_string()),
+        ..Default::default()
+    })
+}
+
+/// The `config` block of `list "avnm_scope_connection"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScopeConnectionListConfig {
+    pub network_manager_id: Option<String>,
+}
+
+/// `terraform query`: the scope connections of one network manager.
+#[async_trait]
+impl ListResource<ArmClient> for ScopeConnection {
+    type ListConfig = ScopeConnectionListConfig;
+
+    fn list_config_schema(&self) -> Schema {
+        listing::config_schema(
+            "Lists the scope connections of a network manager.",
+            vec![
+                Attribute::required("network_manager_id", Type::String)
+                    .description("The ID of the network manager whose scope connections to list.")
+                    .validate(validators::network_manager_id()),
+            ],
+        )
+    }
+
+    async fn list(
+        &self,
+        ctx: &Context<ArmClient>,
+        config: ScopeConnectionListConfig,
+        _limit: usize,
+    ) -> Result<Vec<Listed<ScopeConnectionState>>, Diagnostics> {
+        let manager = arm_ops::parse_attr(
+            &config.network_manager_id,
+            "network_manager_id",
+            NetworkManagerId::parse,
+        )?;
+        let items = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
+            .list(&format!("{}/scopeConnections", manager.as_str()))
+            .await?;
+        listing::listed(TYPE_NAME, &items, imported, from_arm_body)
     }
 }
 

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use super::arm_ops::{self, ArmCall};
 use super::attributes;
+use super::listing;
 use super::member_tenant::{Coverage, coverage};
 use super::reconcile::{id_from_arm, json_str};
 use super::validators;
@@ -21,7 +22,10 @@ use crate::arm::id::{
     NetworkGroupId, NetworkManagerId, StaticMemberId, SubnetId, SubscriptionId, VirtualNetworkId,
 };
 use crate::protocol::timeouts::{Timeouts, timeouts_block};
-use crate::protocol::{Attribute, Block, Context, CreateFailure, Diagnostics, Resource, Schema, IdentitySchema};
+use crate::protocol::{
+    Attribute, Block, Context, CreateFailure, Diagnostics, IdentitySchema, ListResource, Listed,
+    Resource, Schema,
+};
 use crate::value::{AttributePath, Type};
 
 pub const TYPE_NAME: &str = "avnm_static_member";
@@ -329,13 +333,58 @@ impl Resource<ArmClient> for StaticMember {
         _ctx: &Context<ArmClient>,
         id: &str,
     ) -> Result<StaticMemberState, Diagnostics> {
-        let parsed = StaticMemberId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
-        Ok(StaticMemberState {
-            id: Some(id.to_string()),
-            name: Some(parsed.name().to_string()),
-            network_group_id: Some(parsed.parent().to_string()),
-            ..Default::default()
-        })
+        imported(id)
+    }
+}
+
+/// What an import of `id` knows before the read: the ID and what it says.
+fn imported(id: &str) -> Result<StaticMemberState, Diagnostics> {
+    let parsed = StaticMemberId::parse(id).map_err(|e| arm_ops::import_error(id, e))?;
+    Ok(StaticMemberState {
+        id: Some(id.to_string()),
+        name: Some(parsed.name().to_string()),
+        network_group_id: Some(parsed.parent().to_string()),
+        ..Default::default()
+    })
+}
+
+/// The `config` block of `list "avnm_static_member"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StaticMemberListConfig {
+    pub network_group_id: Option<String>,
+}
+
+/// `terraform query`: the static members of one network group.
+#[async_trait]
+impl ListResource<ArmClient> for StaticMember {
+    type ListConfig = StaticMemberListConfig;
+
+    fn list_config_schema(&self) -> Schema {
+        listing::config_schema(
+            "Lists the static members of a network group.",
+            vec![
+                Attribute::required("network_group_id", Type::String)
+                    .description("The ID of the network group whose members to list.")
+                    .validate(validators::network_group_id()),
+            ],
+        )
+    }
+
+    async fn list(
+        &self,
+        ctx: &Context<ArmClient>,
+        config: StaticMemberListConfig,
+        _limit: usize,
+    ) -> Result<Vec<Listed<StaticMemberState>>, Diagnostics> {
+        let group = arm_ops::parse_attr(
+            &config.network_group_id,
+            "network_group_id",
+            NetworkGroupId::parse,
+        )?;
+        let items = ArmCall::new(&ctx.client, TYPE_NAME, ctx.deadline)
+            .list(&format!("{}/staticMembers", group.as_str()))
+            .await?;
+        listing::listed(TYPE_NAME, &items, imported, from_arm_body)
     }
 }
 
