@@ -69,5 +69,15 @@ grep -E "No changes|Plan:" "$work/plan.out" || true
 
 step "terraform destroy"
 tf destroy -auto-approve -input=false -no-color 2>&1 | grep -E "Destroy complete|Error"
+python3 - "$work/ready.json" <<'PY'
+import json, ssl, sys, urllib.request
+ready = json.load(open(sys.argv[1]))
+tls = ssl.create_default_context(cafile=ready["ca_cert_file"])
+with urllib.request.urlopen(ready["resource_manager_endpoint"] + "_emulator/inventory", context=tls) as r:
+    body = json.load(r)
+left = body.get("value", body) if isinstance(body, dict) else body
+print(f"  the emulator holds {len(left)} resources created through the API")
+sys.exit(1 if left else 0)
+PY
 echo
 echo "Demo complete: two tenants connected, members from both verified, no drift, all cleaned up."

@@ -55,8 +55,8 @@ fn members_query(group_id: &str) -> String {
 }
 
 /// A `.tfquery.hcl` listing the first member of `group_id` only (`limit`), the manager's
-/// groups and its scope connections (without state).
-fn other_queries(group_id: &str, manager_id: &str) -> String {
+/// groups and its scope connections, and the resource group's managers (without state).
+fn other_queries(group_id: &str, manager_id: &str, resource_group: &str) -> String {
     format!(
         "list \"avnm_static_member\" \"first\" {{
   provider = avnm.central
@@ -77,6 +77,13 @@ list \"avnm_scope_connection\" \"connections\" {{
   provider = avnm.central
   config {{
     network_manager_id = \"{manager_id}\"
+  }}
+}}
+
+list \"avnm_network_manager\" \"managers\" {{
+  provider = avnm.central
+  config {{
+    resource_group_name = \"{resource_group}\"
   }}
 }}
 "
@@ -153,7 +160,10 @@ fn query_lists_members_and_identity_imports() {
 
     // `terraform query` finds exactly the two members, with their state.
     tf.write("members.tfquery.hcl", &members_query(&group_id));
-    tf.write("others.tfquery.hcl", &other_queries(&group_id, &manager_id));
+    tf.write(
+        "others.tfquery.hcl",
+        &other_queries(&group_id, &manager_id, &resource_group(&emu, "central")),
+    );
     let query = tf.run(&["query", "-json"]);
     assert!(
         query.success(),
@@ -197,6 +207,10 @@ fn query_lists_members_and_identity_imports() {
         total(&lines, "list.avnm_scope_connection.connections"),
         Some(0)
     );
+    let managers = found(&lines, "list.avnm_network_manager.managers");
+    assert_eq!(managers.len(), 1, "{}", query.stdout);
+    assert_eq!(managers[0]["identity"]["id"], manager_id.as_str());
+    assert_eq!(managers[0]["display_name"], "acc-query-nm");
 
     // A list config the schema rejects is an error with the attribute named.
     tf.write("members.tfquery.hcl", &members_query("not-an-id"));

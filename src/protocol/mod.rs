@@ -4,6 +4,8 @@
 pub mod adapter;
 pub mod diagnostics;
 pub mod erased;
+#[cfg(test)]
+mod identity_tests;
 pub mod plan;
 pub mod resource;
 pub mod schema;

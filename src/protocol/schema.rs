@@ -286,3 +286,35 @@ impl IdentitySchema {
             .and_then(Value::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_comes_from_same_named_state_attributes_once_known() {
+        let identity = IdentitySchema::single_id("id", "The ID.");
+        assert_eq!(identity.value_type(), Type::object([("id", Type::String)]));
+        let state = |id: Value| {
+            Value::Object(
+                [
+                    ("id".to_string(), id),
+                    ("name".to_string(), Value::string("n")),
+                ]
+                .into(),
+            )
+        };
+        let known = identity.identity_of(&state(Value::string("/x/n")));
+        assert_eq!(
+            known,
+            Some(Value::Object(
+                [("id".to_string(), Value::string("/x/n"))].into()
+            ))
+        );
+        assert_eq!(identity.identity_of(&state(Value::unknown())), None);
+        assert_eq!(identity.identity_of(&state(Value::Null)), None);
+        assert_eq!(identity.identity_of(&Value::Null), None);
+        let imported = known.expect("known identity");
+        assert_eq!(identity.import_id(&imported), Some("/x/n"));
+    }
+}
