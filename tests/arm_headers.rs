@@ -419,3 +419,25 @@ async fn a_refused_token_is_renewed_once() {
         "one resend per request, no more"
     );
 }
+
+/// A `Retry-After` too large to add to the clock (a broken or hostile server) ends the
+/// operation at its deadline; it must not overflow the clock and panic the provider.
+#[tokio::test]
+async fn a_huge_poll_hint_ends_at_the_deadline_without_panicking() {
+    let (base, _seen) = scripted_server(|base| {
+        let op = format!("{base}/operations/1?api-version=2026-03-01");
+        vec![json_response(
+            "202 Accepted",
+            &format!("azure-asyncoperation: {op}\r\nretry-after: {}\r\n", u64::MAX),
+            "",
+        )]
+    })
+    .await;
+    let client = client(&base, &[]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let err = client
+        .delete(ID, "2026-03-01", &[], &RequestOptions::until(deadline))
+        .await
+        .expect_err("the hinted wait is past the deadline");
+    assert!(matches!(err, ArmError::Timeout { .. }), "{err:?}");
+}

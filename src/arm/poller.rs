@@ -83,7 +83,8 @@ pub(crate) async fn wait_for_completion(
     let mut wait = first_wait.unwrap_or(DEFAULT_POLL_INTERVAL);
     let mut polls = 0u32;
     loop {
-        if Instant::now() + wait >= deadline {
+        // Compared as durations: a server's hint can be too large to add to the clock.
+        if wait >= deadline.saturating_duration_since(Instant::now()) {
             return Err(ArmError::Timeout {
                 what: format!(
                     "the long-running operation on {resource_path} to finish ({polls} polls)"

@@ -213,7 +213,8 @@ impl FaultInjector {
             let r = &mut self.rules[i];
             r.fired += 1;
             if let Some(ms) = r.rule.latency_ms {
-                decision.latency_ms += ms;
+                // Rules come from an admin request: huge values must not overflow.
+                decision.latency_ms = decision.latency_ms.saturating_add(ms);
                 continue;
             }
             decision.outcome = if r.rule.drop {
@@ -342,5 +343,16 @@ mod tests {
             f.decide("PUT", "/x/networkGroups/a").outcome,
             Outcome::Proceed
         );
+    }
+
+    #[test]
+    fn huge_latencies_saturate_instead_of_overflowing() {
+        let huge = u64::MAX / 2 + 1;
+        let spec = FaultSpec::parse(&format!(
+            r#"{{"rules": [{{"latency_ms": {huge}}}, {{"latency_ms": {huge}}}]}}"#
+        ))
+        .unwrap();
+        let mut f = FaultInjector::new(spec).unwrap();
+        assert_eq!(f.decide("GET", "/x").latency_ms, u64::MAX);
     }
 }

@@ -75,6 +75,12 @@ impl<C> Registered<dyn ErasedResource<C>> {
     }
 }
 
+/// A resource type `terraform query` can list, with its list side.
+type Listable<'a, C> = (
+    &'a Registered<dyn ErasedResource<C>>,
+    &'a dyn ErasedLister<C>,
+);
+
 /// The gRPC service; wrap it in `ProviderServer` to serve it.
 pub struct ProviderService<P: Provider> {
     provider: P,
@@ -173,16 +179,7 @@ impl<P: Provider> ProviderService<P> {
     }
 
     /// A listable resource type and its list side.
-    fn lister(
-        &self,
-        type_name: &str,
-    ) -> Result<
-        (
-            &Registered<dyn ErasedResource<P::Client>>,
-            &dyn ErasedLister<P::Client>,
-        ),
-        Diagnostics,
-    > {
+    fn lister(&self, type_name: &str) -> Result<Listable<'_, P::Client>, Diagnostics> {
         let unknown = || {
             let names: Vec<String> = self.listers().map(|(n, _)| n.to_string()).collect();
             unknown_type(

@@ -18,8 +18,7 @@ use crate::arm::auth::{AssertionSource, AuthMethod, CertificateSigner, Credentia
 use crate::protocol::{Attribute, Block, Diagnostic, Diagnostics, Schema, Validator};
 use crate::value::{AttributePath, Type, Value};
 
-/// ARM accepts at most this many auxiliary tenants.
-pub const MAX_AUXILIARY_TENANTS: usize = 3;
+pub use crate::arm::client::MAX_AUXILIARY_TENANTS;
 
 /// Where environment variables come from: the process, or a map in tests (so tests never
 /// mutate the process environment).
@@ -619,6 +618,9 @@ pub fn choose_credential(s: &ProviderSettings) -> Result<ChosenCredential, Diagn
                     format!("{url:?} is not a URL: {e}."),
                 )
             })?;
+            // The request token is a bearer secret: never send it in clear over a network.
+            crate::arm::transport::check_endpoint(&request_url, "OIDC request URL")
+                .map_err(|e| Diagnostics::error("Invalid oidc_request_url", format!("{e}.")))?;
             Some(match &s.ado_service_connection_id {
                 Some(id) => AssertionSource::AzureDevOps {
                     request_url,
@@ -852,6 +854,12 @@ mod tests {
         );
         let err = with(&[]).unwrap_err();
         assert!(err.0[0].summary.contains("no OIDC token"));
+        let err = with(&[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://gh.example/x"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "r"),
+        ])
+        .unwrap_err();
+        assert!(err.0[0].detail.contains("unencrypted"), "{err:?}");
         // client secret comes before OIDC in azurerm's order
         let chosen = with(&[("ARM_CLIENT_SECRET", "s"), ("ARM_OIDC_TOKEN", "jwt")]).unwrap();
         assert_eq!(chosen.credential.method(), AuthMethod::ClientSecret);

@@ -148,6 +148,9 @@ async fn cli_default_subscription() -> Option<String> {
     Some(id)
 }
 
+/// How long loading the cloud's endpoints from `metadata_host` may take.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Fetches `https://HOST/metadata/endpoints?api-version=2022-09-01`.
 pub async fn load_cloud_metadata(
     http: &reqwest::Client,
@@ -164,23 +167,26 @@ pub async fn load_cloud_metadata(
             "loading the cloud's endpoints from metadata_host {host} ({url}): {message}"
         ))
     };
-    let response = tokio::time::timeout(
-        Duration::from_secs(60),
-        http.get(&url)
+    // The timeout covers the body too: a server can send headers and then stall.
+    let exchange = async {
+        let response = http
+            .get(&url)
             .header(reqwest::header::USER_AGENT, user_agent)
-            .send(),
-    )
-    .await
-    .map_err(|_| fail("timed out after 60s".into()))?
-    .map_err(|e| fail(error_chain(&e)))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(fail(format!("HTTP {status}")));
-    }
-    let body: serde_json::Value = response
-        .json()
+            .send()
+            .await
+            .map_err(|e| fail(error_chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(fail(format!("HTTP {status}")));
+        }
+        response
+            .json::<serde_json::Value>()
+            .await
+            .map_err(|e| fail(format!("not JSON: {e}")))
+    };
+    let body = tokio::time::timeout(METADATA_TIMEOUT, exchange)
         .await
-        .map_err(|e| fail(format!("not JSON: {e}")))?;
+        .map_err(|_| fail(format!("timed out after {}s", METADATA_TIMEOUT.as_secs())))??;
     let cloud = CloudEndpoints::from_metadata(host, &body).map_err(fail)?;
     tracing::debug!(resource_manager = %cloud.resource_manager, login = %cloud.authority_host, "loaded cloud endpoints from metadata_host");
     Ok(cloud)
