@@ -428,7 +428,10 @@ async fn a_huge_poll_hint_ends_at_the_deadline_without_panicking() {
         let op = format!("{base}/operations/1?api-version=2026-03-01");
         vec![json_response(
             "202 Accepted",
-            &format!("azure-asyncoperation: {op}\r\nretry-after: {}\r\n", u64::MAX),
+            &format!(
+                "azure-asyncoperation: {op}\r\nretry-after: {}\r\n",
+                u64::MAX
+            ),
             "",
         )]
     })

@@ -132,6 +132,16 @@ pub struct RawResponse {
     pub body: Bytes,
 }
 
+impl RawResponse {
+    /// The body as JSON, `None` when empty or not JSON.
+    pub fn json(&self) -> Option<Json> {
+        if self.body.is_empty() {
+            return None;
+        }
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
 impl ArmClient {
     pub fn new(config: ArmClientConfig) -> Result<ArmClient, ArmError> {
         transport::check_endpoint(&config.endpoint, "resource manager endpoint")?;
@@ -313,9 +323,9 @@ impl ArmClient {
             if !(200..300).contains(&response.status) {
                 return Err(self.error_from(&Method::GET, collection_path, &response, &aux));
             }
-            let body = self.json_body(&Method::GET, collection_path, &response)?;
-            match body.get("value") {
-                Some(Json::Array(values)) => items.extend(values.iter().cloned()),
+            let mut body = self.json_body(&Method::GET, collection_path, &response)?;
+            match body.get_mut("value").map(Json::take) {
+                Some(Json::Array(values)) => items.extend(values),
                 None | Some(Json::Null) => {}
                 Some(_) => {
                     return Err(self.invalid(
@@ -738,22 +748,16 @@ fn secret_header(value: &str) -> Result<HeaderValue, ArmError> {
 /// What went wrong with a request, with the underlying causes (reqwest's own message names
 /// the URL, query included, so it is replaced by the kind of failure).
 fn describe_reqwest_error(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_string()
+    let kind = if e.is_timeout() {
+        "timed out"
     } else if e.is_connect() {
-        "could not connect".to_string()
+        "could not connect"
     } else if e.is_body() || e.is_decode() {
-        "the response body could not be read".to_string()
+        "the response body could not be read"
     } else {
-        "the request failed".to_string()
+        "the request failed"
     };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    transport::with_causes(kind.to_string(), std::error::Error::source(e))
 }
 
 /// The auxiliary tenants of one request: the provider-wide ones on writes, plus the

@@ -124,7 +124,8 @@ impl ArmId {
         &self.text
     }
 
-    /// Matches this ID against `shape` and returns its values in order.
+    /// Checks this ID against `shape`: the same keys in order, fixed values matching; the
+    /// error says where it differs.
     fn match_shape(&self, shape: &[Seg]) -> Result<(), String> {
         if self.segments.len() != shape.len() {
             return Err(format!(

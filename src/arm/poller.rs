@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use tokio::time::Instant;
 use url::Url;
 
-use super::client::{ArmClient, RawResponse, RequestOptions};
+use super::client::{ArmClient, RequestOptions};
 use super::error::{ArmError, CloudErrorBody};
 use super::retry;
 
@@ -162,16 +162,6 @@ pub(crate) async fn wait_for_completion(
             },
         }
         wait = hint.unwrap_or(DEFAULT_POLL_INTERVAL);
-    }
-}
-
-impl RawResponse {
-    /// The body as JSON, `None` when empty or not JSON.
-    pub fn json(&self) -> Option<Json> {
-        if self.body.is_empty() {
-            return None;
-        }
-        serde_json::from_slice(&self.body).ok()
     }
 }
 

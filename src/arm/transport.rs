@@ -11,11 +11,24 @@ use url::Url;
 
 use super::error::ArmError;
 
+/// A connection that sends nothing for this long is dead. Without it a stalled login,
+/// metadata or OIDC endpoint would hang `terraform plan` for good (only ARM requests carry a
+/// deadline of their own); for ARM a stall becomes a connection error, which is retried.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Builds the shared client. `extra_roots_pem` is the path of a PEM bundle to trust besides
 /// the platform store (the value of `SSL_CERT_FILE`, when set).
 pub fn build_http_client(extra_roots_pem: Option<&Path>) -> Result<reqwest::Client, ArmError> {
+    build_http_client_with(extra_roots_pem, READ_TIMEOUT)
+}
+
+fn build_http_client_with(
+    extra_roots_pem: Option<&Path>,
+    read_timeout: Duration,
+) -> Result<reqwest::Client, ArmError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(30))
+        .read_timeout(read_timeout)
         .pool_idle_timeout(Duration::from_secs(90))
         .redirect(reqwest::redirect::Policy::none());
     if let Some(path) = extra_roots_pem {
@@ -71,6 +84,18 @@ pub fn same_origin(url: &Url, base: &Url) -> bool {
         && url.port_or_known_default() == base.port_or_known_default()
 }
 
+/// `text` followed by each cause in `source`'s chain, `: `-separated (reqwest's and hyper's
+/// top-level messages alone rarely say what went wrong).
+pub(crate) fn with_causes(mut text: String, source: Option<&dyn std::error::Error>) -> String {
+    let mut source = source;
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +132,27 @@ mod tests {
             &u("https://management.azure.com:8443/x"),
             &base
         ));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_stalls_is_given_up_on() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            // Reads the request, then never answers (holding the connection open).
+            if let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                std::future::pending::<()>().await;
+            }
+        });
+        let client = build_http_client_with(None, Duration::from_millis(200)).unwrap();
+        let outcome = tokio::time::timeout(Duration::from_secs(10), client.get(&url).send()).await;
+        let err = outcome
+            .expect("the read timeout ends the request")
+            .expect_err("nothing was answered");
+        assert!(err.is_timeout(), "{err}");
     }
 
     #[test]

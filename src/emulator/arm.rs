@@ -936,7 +936,8 @@ impl Ctx<'_> {
                             tenant: tenant.clone(),
                             force,
                             polls_left: self.app.lro.polls,
-                            done_at_ms: now_ms() + self.app.lro.max_ms,
+                            // --lro-max-ms may be any i64: saturate rather than overflow.
+                            done_at_ms: now_ms().saturating_add(self.app.lro.max_ms),
                             done: false,
                         },
                     );
@@ -1285,6 +1286,44 @@ mod tests {
             &mut info,
         );
         assert_eq!(wrong_audience.status, 401);
+    }
+
+    #[test]
+    fn a_huge_lro_max_ms_keeps_the_delete_running_without_overflow() {
+        let app = App::new(
+            World::default_world(),
+            None,
+            FaultInjector::default(),
+            LroSettings {
+                max_ms: i64::MAX,
+                ..LroSettings::default()
+            },
+        )
+        .unwrap();
+        let sub = &app.world.world.tenants["central"].subscriptions[0].subscription_id;
+        let rg = &app.world.world.tenants["central"].subscriptions[0].resource_groups[0].name;
+        let path = format!(
+            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/networkManagers/nm"
+        );
+        let bearer = token(&app, now() + 60, "https://management.azure.com/");
+        let mut put = get(&path, &bearer);
+        put.method = http::Method::PUT;
+        put.body = bytes::Bytes::from(
+            json!({
+                "location": "westeurope",
+                "properties": {
+                    "networkManagerScopes": {"subscriptions": [format!("/subscriptions/{sub}")]},
+                    "networkManagerScopeAccesses": ["Connectivity"]
+                }
+            })
+            .to_string(),
+        );
+        let created = handle(&app, &put, &mut CallInfo::default());
+        assert!(matches!(created.status, 200 | 201), "{}", created.status);
+        let mut delete = get(&path, &bearer);
+        delete.method = http::Method::DELETE;
+        let accepted = handle(&app, &delete, &mut CallInfo::default());
+        assert_eq!(accepted.status, 202);
     }
 
     #[test]

@@ -56,27 +56,23 @@ pub(super) fn authenticate(
     })?;
     let claims = verify_access_token(app, token)
         .map_err(|message| fail(message.0, &message.1, "The access token is invalid."))?;
+    // A well-signed token of a tenant or principal this world does not have.
+    let unknown = || {
+        fail(
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+            "The access token is invalid.",
+        )
+    };
     let tenant = app
         .world
         .tenant_by_id(&claims.tid)
         .cloned()
-        .ok_or_else(|| {
-            fail(
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-                "The access token is invalid.",
-            )
-        })?;
+        .ok_or_else(unknown)?;
     let (name, principal) = app
         .world
         .principal_by_object_id(&claims.oid)
-        .ok_or_else(|| {
-            fail(
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-                "The access token is invalid.",
-            )
-        })?;
+        .ok_or_else(unknown)?;
     info.tenant_id = Some(claims.tid.clone());
     info.principal = Some(name.clone());
     let mut auxiliary = Vec::new();

@@ -251,13 +251,20 @@ impl fmt::Debug for ProviderSettings {
             .field("client_secret", &set(&self.client_secret))
             .field("client_certificate", &set(&self.client_certificate))
             .field("client_certificate_path", &self.client_certificate_path)
+            .field(
+                "client_certificate_password",
+                &set(&self.client_certificate_password),
+            )
             .field("use_oidc", &self.use_oidc)
             .field("oidc_token", &set(&self.oidc_token))
             .field("oidc_token_file_path", &self.oidc_token_file_path)
             .field("oidc_request_url", &self.oidc_request_url)
             .field("oidc_request_token", &set(&self.oidc_request_token))
+            .field("ado_service_connection_id", &self.ado_service_connection_id)
             .field("use_aks_workload_identity", &self.use_aks_workload_identity)
+            .field("federated_token_file", &self.federated_token_file)
             .field("use_msi", &self.use_msi)
+            .field("msi_endpoint", &self.msi_endpoint)
             .field("use_cli", &self.use_cli)
             .field("environment", &self.environment)
             .field("metadata_host", &self.metadata_host)
@@ -764,9 +771,18 @@ mod tests {
             ("ARM_TENANT_ID", "t"),
             ("ARM_CLIENT_ID", "c"),
             ("ARM_CLIENT_SECRET", "hunter2"),
+            ("ARM_CLIENT_CERTIFICATE_PASSWORD", "pfx-pass"),
         ]);
         let s = settings(&config(&[]), &e);
-        assert!(!format!("{s:?}").contains("hunter2"));
+        let text = format!("{s:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("pfx-pass"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"client_certificate_password: "<set>""#),
+            "{text}"
+        );
         let chosen = choose_credential(&s).unwrap();
         assert_eq!(chosen.credential.method(), AuthMethod::ClientSecret);
         assert_eq!(chosen.tenant_id.as_deref(), Some("t"));

@@ -174,7 +174,12 @@ pub async fn load_cloud_metadata(
             .header(reqwest::header::USER_AGENT, user_agent)
             .send()
             .await
-            .map_err(|e| fail(error_chain(&e)))?;
+            .map_err(|e| {
+                fail(transport::with_causes(
+                    e.to_string(),
+                    std::error::Error::source(&e),
+                ))
+            })?;
         let status = response.status();
         if !status.is_success() {
             return Err(fail(format!("HTTP {status}")));
@@ -190,17 +195,6 @@ pub async fn load_cloud_metadata(
     let cloud = CloudEndpoints::from_metadata(host, &body).map_err(fail)?;
     tracing::debug!(resource_manager = %cloud.resource_manager, login = %cloud.authority_host, "loaded cloud endpoints from metadata_host");
     Ok(cloud)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -424,9 +424,9 @@ mod tests {
 
     #[test]
     fn uncovered_hint_says_what_to_create() {
-        let manager = StaticMemberId::parse(&format!(
-            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/networkGroups/g/staticMembers/m"
-        ))
+        let manager = StaticMemberId::parse(
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/networkGroups/g/staticMembers/m",
+        )
         .unwrap()
         .network_manager();
         let hint = uncovered_hint(&manager, &target_subscription(VNET).unwrap());
