@@ -28,7 +28,8 @@ pub struct ManagementGroupConnectionDataState {
 
 fn schema() -> Schema {
     let mut attributes = vec![
-        Attribute::required("name", Type::String).description("The name of the connection."),
+        Attribute::required("name", Type::String).description("The name of the connection.")
+            .validate(validators::arm_name()),
         Attribute::required("management_group_id", Type::String)
             .description("The management group, such as `/providers/Microsoft.Management/managementGroups/<name>`.")
             .validate(validators::management_group_id()),

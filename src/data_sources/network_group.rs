@@ -34,7 +34,8 @@ fn schema() -> Schema {
             description: "Reads an existing network group.".into(),
             attributes: vec![
                 Attribute::required("name", Type::String)
-                    .description("The name of the network group."),
+                    .description("The name of the network group.")
+                    .validate(validators::arm_name()),
                 Attribute::required("network_manager_id", Type::String)
                     .description("The ID of its network manager.")
                     .validate(validators::network_manager_id()),

@@ -16,6 +16,7 @@ use crate::resources::network_manager::{
     CrossTenantScope, cross_tenant_scope_type, cross_tenant_scopes_from_arm,
 };
 use crate::resources::reconcile::{json_str, json_strings};
+use crate::resources::validators;
 use crate::value::Type;
 
 pub const TYPE_NAME: &str = "avnm_network_manager";
@@ -52,9 +53,11 @@ fn schema() -> Schema {
         block: Block {
             description: "Reads an existing Azure Virtual Network Manager.".into(),
             attributes: vec![
-                Attribute::required("name", Type::String).description("The name of the network manager."),
+                Attribute::required("name", Type::String).description("The name of the network manager.")
+            .validate(validators::arm_name()),
                 Attribute::required("resource_group_name", Type::String)
-                    .description("The resource group holding it (in the provider's subscription)."),
+                    .description("The resource group holding it (in the provider's subscription).")
+                    .validate(validators::arm_name()),
                 attributes::id(),
                 Attribute::computed("location", Type::String).description("The Azure region."),
                 attributes::description(),

@@ -30,7 +30,9 @@ pub struct ScopeConnectionDataState {
 
 fn schema() -> Schema {
     let mut attributes = vec![
-        Attribute::required("name", Type::String).description("The name of the scope connection."),
+        Attribute::required("name", Type::String)
+            .description("The name of the scope connection.")
+            .validate(validators::arm_name()),
         Attribute::required("network_manager_id", Type::String)
             .description("The ID of the network manager.")
             .validate(validators::network_manager_id()),

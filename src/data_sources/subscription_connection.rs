@@ -28,7 +28,9 @@ pub struct SubscriptionConnectionDataState {
 
 fn schema() -> Schema {
     let mut attributes = vec![
-        Attribute::required("name", Type::String).description("The name of the connection."),
+        Attribute::required("name", Type::String)
+            .description("The name of the connection.")
+            .validate(validators::arm_name()),
         Attribute::required("subscription_id", Type::String)
             .description("The subscription, such as `/subscriptions/<guid>`.")
             .validate(validators::subscription_id()),

@@ -2,6 +2,7 @@
 //! ID, the name that is part of it, the free-text description and a connection's state.
 //! One definition each, so that their plan behaviour and wording cannot drift apart.
 
+use super::validators;
 use crate::protocol::{Attribute, IdentitySchema};
 use crate::value::Type;
 
@@ -26,6 +27,7 @@ pub fn name(what: &str) -> Attribute {
             "The name of the {what}. Changing it creates a new one."
         ))
         .requires_replace()
+        .validate(validators::arm_name())
 }
 
 /// `description`: optional free text; null is sent as `""`, which clears it in Azure.

@@ -118,10 +118,11 @@ fn schema() -> Schema {
             description: "An Azure Virtual Network Manager.".into(),
             attributes: vec![
                 attributes::id("network manager"),
-                attributes::name("network manager"),
+                attributes::name("network manager").validate(validators::network_manager_name()),
                 Attribute::required("resource_group_name", Type::String)
                     .description("The resource group holding the network manager. Changing it creates a new one.")
-                    .requires_replace(),
+                    .requires_replace()
+                    .validate(validators::arm_name()),
                 Attribute::required("location", Type::String)
                     .description("The Azure region, such as `westeurope`. Changing it creates a new one.")
                     .requires_replace(),

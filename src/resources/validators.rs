@@ -16,6 +16,47 @@ pub fn guid() -> Validator {
     })
 }
 
+/// An ARM resource name (or resource group name): one segment of the request path. Characters
+/// that would end the segment or start a query are refused at plan time, so a name can never
+/// send a request to another URL.
+pub fn arm_name() -> Validator {
+    Validator::string("an ARM resource name", |s| {
+        if s.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if s.trim() != s {
+            return Err("must not start or end with white space".into());
+        }
+        match s
+            .chars()
+            .find(|c| matches!(c, '/' | '\\' | '?' | '#' | '%' | '&') || c.is_control())
+        {
+            Some(c) => Err(format!(
+                "must not contain {c:?}: it is one segment of an ARM resource ID"
+            )),
+            None => Ok(()),
+        }
+    })
+}
+
+/// A network manager's name, as the ARM contract constrains it: 1–64 letters, digits, `_`, `.`
+/// and `-`, starting with a letter or digit and ending with a letter, digit or `_`.
+pub fn network_manager_name() -> Validator {
+    Validator::string("a network manager name", |s| {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+        let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let last_ok = s
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if (1..=64).contains(&s.len()) && s.chars().all(allowed) && first_ok && last_ok {
+            Ok(())
+        } else {
+            Err("must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit and ending with a letter, digit or '_'".into())
+        }
+    })
+}
+
 pub fn network_manager_id() -> Validator {
     Validator::string("a network manager ID", |s| {
         NetworkManagerId::parse(s)
@@ -79,6 +120,35 @@ mod tests {
 
     fn check(v: &Validator, s: &str) -> Result<(), String> {
         (v.check)(&Value::string(s))
+    }
+
+    #[test]
+    fn names_are_one_path_segment() {
+        for good in ["spokes", "acc-nm_1", "a.b"] {
+            assert!(check(&arm_name(), good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            " x",
+            "g/staticMembers/x",
+            "a?b",
+            "a#b",
+            "a%2Fb",
+            "a\\b",
+            "a\nb",
+        ] {
+            assert!(check(&arm_name(), bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn network_manager_names_follow_the_arm_pattern() {
+        for good in ["nm", "central-nm", "a", "nm_", &"n".repeat(64)] {
+            assert!(check(&network_manager_name(), good).is_ok(), "{good}");
+        }
+        for bad in ["", "-nm", "nm-", "nm.", "n m", &"n".repeat(65)] {
+            assert!(check(&network_manager_name(), bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
