@@ -400,8 +400,10 @@ fn check_apply_result(
     diagnostics
 }
 
-/// Whether `path` leads to (or into) a sensitive attribute of `block`: its value must not
-/// appear in a message.
+/// Whether the value at `path` in `block` holds a sensitive attribute's value: the path leads
+/// to (or into) a sensitive attribute, or to a block (the root, a nested block, one of its
+/// elements) with a sensitive attribute anywhere inside. Such a value must not appear in a
+/// message.
 fn is_sensitive(block: &Block, path: &AttributePath) -> bool {
     let mut block = block;
     for step in path.steps() {
@@ -416,7 +418,12 @@ fn is_sensitive(block: &Block, path: &AttributePath) -> bool {
             None => return false,
         }
     }
-    false
+    holds_sensitive(block)
+}
+
+fn holds_sensitive(block: &Block) -> bool {
+    block.attributes.iter().any(|a| a.sensitive)
+        || block.blocks.iter().any(|b| holds_sensitive(&b.block))
 }
 
 /// A short, HCL-like rendering of a value for messages.
@@ -1101,6 +1108,22 @@ mod tests {
             !text.contains("hunter2") && !text.contains("swordfish"),
             "{text}"
         );
+
+        // A mismatch at a block (here: a missing list element, and a null state) renders the
+        // whole block value, secrets included, unless redacted.
+        let dropped = check_apply_result("t", &block, &state("a", "hunter2"), &{
+            let mut v = state("a", "hunter2");
+            if let Value::Object(attrs) = &mut v {
+                attrs.insert("credential".into(), Value::List(Vec::new()));
+            }
+            v
+        });
+        let nulled = check_apply_result("t", &block, &state("a", "hunter2"), &Value::Null);
+        for diagnostics in [dropped, nulled] {
+            let text = format!("{diagnostics:?}");
+            assert!(text.contains("(sensitive value)"), "{text}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
 
         let renamed = check_apply_result("t", &block, &state("a", "s"), &state("b", "s"));
         assert!(

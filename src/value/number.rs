@@ -175,17 +175,7 @@ impl FromStr for Number {
         let syntax = || NumberError::Syntax(truncated(text));
         let bytes = text.as_bytes();
         let mut pos = 0;
-        let negative = match bytes.first() {
-            Some(b'-') => {
-                pos += 1;
-                true
-            }
-            Some(b'+') => {
-                pos += 1;
-                false
-            }
-            _ => false,
-        };
+        let negative = take_sign(bytes, &mut pos);
         let rest = &text[pos..];
         if rest.eq_ignore_ascii_case("inf") || rest.eq_ignore_ascii_case("infinity") {
             return Err(NumberError::NotFinite);
@@ -217,17 +207,7 @@ impl FromStr for Number {
         let mut exponent: i64 = 0;
         if let Some(b'e' | b'E') = bytes.get(pos) {
             pos += 1;
-            let exp_negative = match bytes.get(pos) {
-                Some(b'-') => {
-                    pos += 1;
-                    true
-                }
-                Some(b'+') => {
-                    pos += 1;
-                    false
-                }
-                _ => false,
-            };
+            let exp_negative = take_sign(bytes, &mut pos);
             let start = pos;
             while let Some(&b @ b'0'..=b'9') = bytes.get(pos) {
                 // Saturate far above MAX_EXPONENT; the range check below rejects it.
@@ -257,6 +237,17 @@ impl FromStr for Number {
 }
 
 /// Error messages quote at most the start of a (possibly huge) input.
+/// Consumes an optional `-` or `+` at `pos`; true for `-`.
+fn take_sign(bytes: &[u8], pos: &mut usize) -> bool {
+    match bytes.get(*pos) {
+        Some(&sign @ (b'-' | b'+')) => {
+            *pos += 1;
+            sign == b'-'
+        }
+        _ => false,
+    }
+}
+
 fn truncated(text: &str) -> String {
     match text.char_indices().nth(40) {
         Some((i, _)) => format!("{}…", &text[..i]),
