@@ -32,7 +32,7 @@ test: tools
 
 ## testacc: only the acceptance tests (real Terraform + provider + emulator)
 testacc: tools
-	TF_ACC=1 $(CARGO) test --no-fail-fast --test 'acc_*' --test 'plugin_terraform*'
+	TF_ACC=1 $(CARGO) test --no-fail-fast --test 'acc_*' --test plugin_terraform --test auth_terraform
 
 ## test-unit: unit tests only (no Terraform needed)
 test-unit:
